@@ -1,0 +1,53 @@
+# Focal: `make run` serves the site on http://127.0.0.1:8000, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DATA_DIR := $(or $(FOCAL_DATA_DIR),$(CURDIR)/var)
+MODEL_DIR := $(or $(FOCAL_MODEL_DIR),$(DATA_DIR)/models)
+# A folder to copy the model files from instead of downloading them (CI: ../shared/models).
+MODELS_FROM ?=
+# The test suite runs against real services on loopback.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/focal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+SECRET := SECRET_KEY_FILE=$(DATA_DIR)/secret_key FOCAL_DATA_DIR=$(DATA_DIR) FOCAL_MODEL_DIR=$(MODEL_DIR)
+# Tests make their own data directory; they share the model folder.
+TEST_ENV := env -u FOCAL_DATA_DIR FOCAL_MODEL_DIR=$(MODEL_DIR)
+
+.PHONY: run test lint install install-dev migrate clean
+
+$(VENV)/.runtime: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet '.[dev]'
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+$(DATA_DIR)/secret_key:
+	mkdir -p $(DATA_DIR)
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+migrate: install $(DATA_DIR)/secret_key
+	$(SECRET) $(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(SECRET) PORT=$(PORT) $(BIN)/python manage.py serve
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+test: lint $(DATA_DIR)/secret_key
+	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
+	# The end-to-end worker tests once more on SQLite, the database `make run` uses.
+	$(TEST_ENV) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -m worker
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

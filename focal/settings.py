@@ -1,0 +1,226 @@
+"""Focal settings. Every value a deployment may change comes from an environment variable.
+
+With nothing set, Focal runs on SQLite with a filesystem message broker under FOCAL_DATA_DIR
+(default ./var), so `make run` needs no server. DATABASE_URL switches to PostgreSQL and
+REDIS_URL to Redis as broker and result store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+from focal.env import env_bool, env_int, env_list, env_path, env_str
+
+# Lets annotations such as ModelAdmin[Photo] and QuerySet[Photo] work at runtime.
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = env_path("FOCAL_DATA_DIR", BASE_DIR / "var")
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # SQLite cannot create its file's folder
+
+DEBUG = env_bool("DEBUG", False)
+_secret = env_str("SECRET_KEY")
+if _secret is None:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off. "
+            "`make run` creates one in var/secret_key for you."
+        )
+    _secret = "insecure-development-key-only-used-with-DEBUG-on"
+SECRET_KEY = _secret
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+_https = env_bool("FOCAL_HTTPS", False)
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+SECURE_SSL_REDIRECT = _https and env_bool("FOCAL_SSL_REDIRECT", False)
+if env_bool("FOCAL_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "focal",
+    "gallery",
+    "search",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "focal.urls"
+WSGI_APPLICATION = "focal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "focal.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+_sqlite_options = {
+    # WAL lets the web server read while a worker writes; IMMEDIATE avoids the
+    # "database is locked" upgrade deadlock between two writers.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+}
+_database_url = env_str("DATABASE_URL")
+_database: dict[str, Any]
+if _database_url:
+    _database = dict(dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True))
+else:
+    _database = {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "focal.sqlite3"}
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["OPTIONS"] = {**_sqlite_options, **_database.get("OPTIONS", {})}
+    # A file, not memory, so that worker processes started by the tests see the test database.
+    _database["TEST"] = {"NAME": str(DATA_DIR / "test-focal.sqlite3")}
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth ---------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "gallery:home"
+LOGOUT_REDIRECT_URL = "gallery:home"
+
+# --- Internationalisation -----------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Files --------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = env_path("FOCAL_STATIC_ROOT", DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from here (collectstatic)
+MEDIA_ROOT = DATA_DIR / "media"
+# No URL pattern serves MEDIA_ROOT: every file goes through a view that checks permissions.
+# (Django wants a value here; nothing routes it.)
+MEDIA_URL = "/_unserved_media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# --- Focal --------------------------------------------------------------------------------
+FOCAL_MAX_UPLOAD_MB = env_int("FOCAL_MAX_UPLOAD_MB", 40, minimum=1)
+FOCAL_MAX_UPLOAD_BYTES = FOCAL_MAX_UPLOAD_MB * 1024 * 1024
+FOCAL_MAX_PIXELS = env_int("FOCAL_MAX_PIXELS", 100_000_000, minimum=1)
+FOCAL_SIGNUP_ENABLED = env_bool("FOCAL_SIGNUP_ENABLED", True)
+FOCAL_AUTO_APPROVE = env_bool("FOCAL_AUTO_APPROVE", False)
+FOCAL_MODEL_DIR = env_path("FOCAL_MODEL_DIR", DATA_DIR / "models")
+FOCAL_PAGE_SIZE = env_int("FOCAL_PAGE_SIZE", 48, minimum=1)
+# Similar-image index: "auto" is exact (flat) while small and approximate past the threshold.
+FOCAL_INDEX_KIND = env_str("FOCAL_INDEX_KIND", "auto")
+FOCAL_INDEX_THRESHOLD = env_int("FOCAL_INDEX_THRESHOLD", 20_000, minimum=1)
+# Django reads the whole multipart body before a view runs; refuse oversized bodies early.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Celery -------------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": 3600}
+else:
+    # A broker that needs no server: messages are files in the data directory.
+    CELERY_BROKER_URL = "filesystem://"
+    _queue_dir = str(DATA_DIR / "broker")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _queue_dir,
+        "data_folder_out": _queue_dir,
+        "control_folder": str(DATA_DIR / "broker-control"),
+        "store_processed": False,
+        "polling_interval": 0.2,
+    }
+    CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'celery-results'}"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TASK_SERIALIZER = "json"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- API ----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "focal.api_errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "focal.pagination.StandardPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Focal API",
+    "DESCRIPTION": "Photos, similar-image search and portrait-mode variants.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+FILE_UPLOAD_HANDLERS = [
+    "gallery.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]

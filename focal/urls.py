@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from focal import accounts
+from gallery.api import PhotoViewSet
+from search.api import SearchView, SimilarPhotosView
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("photos", PhotoViewSet, basename="photo")
+
+urlpatterns = [
+    path("", include("gallery.urls")),
+    path("", include("search.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("admin/", admin.site.urls),
+    path("api/", include(router.urls)),
+    path("api/photos/<int:pk>/similar/", SimilarPhotosView.as_view(), name="api-similar"),
+    path("api/search/", SearchView.as_view(), name="api-search"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+admin.site.site_header = "Focal administration"
+admin.site.site_title = "Focal"
+
+handler404 = "focal.errors.page_not_found"
+handler500 = "focal.errors.server_error"

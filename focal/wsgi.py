@@ -1,0 +1,8 @@
+"""WSGI entry point (gunicorn focal.wsgi)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "focal.settings")
+application = get_wsgi_application()

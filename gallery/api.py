@@ -1,0 +1,188 @@
+"""JSON API for photos: /api/photos/. Same permissions as the pages (Photo.objects.visible_to)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from focal.api_errors import ApiError
+from gallery import actions
+from gallery.imaging import ImageError
+from gallery.models import Photo, Visibility
+from gallery.uploads import upload_limit_text, upload_too_large
+
+
+class PhotoSerializer(serializers.ModelSerializer[Photo]):
+    owner = serializers.CharField(source="owner.get_username", read_only=True)
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    preview_url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = [
+            "id",
+            "status",
+            "error",
+            "width",
+            "height",
+            "title",
+            "visibility",
+            "moderation",
+            "image_url",
+            "thumbnail_url",
+            "preview_url",
+            "page_url",
+            "created",
+            "taken_at",
+            "camera",
+            "format",
+            "byte_size",
+            "owner",
+        ]
+        read_only_fields = [f for f in fields if f not in ("title", "visibility")]
+
+    def _absolute(self, path: str | None) -> str | None:
+        request = self.context.get("request")
+        if path is None or request is None:
+            return path
+        return request.build_absolute_uri(path)
+
+    def get_image_url(self, photo: Photo) -> str | None:
+        return self._absolute(photo.file_url("original"))
+
+    def get_thumbnail_url(self, photo: Photo) -> str | None:
+        return self._absolute(photo.file_url("thumb"))
+
+    def get_preview_url(self, photo: Photo) -> str | None:
+        return self._absolute(photo.file_url("preview"))
+
+    def get_page_url(self, photo: Photo) -> str | None:
+        return self._absolute(photo.get_absolute_url())
+
+
+class PhotoFieldsSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices, required=False, default=Visibility.PRIVATE
+    )
+
+
+class PhotoUploadSerializer(PhotoFieldsSerializer):
+    """For the schema: the image itself is checked by gallery.imaging, with better messages."""
+
+    image = serializers.FileField(help_text="A JPEG, PNG or WebP image.")
+
+
+class IsOwnerOrReadOnly(permissions.BasePermission):
+    message = "Only the owner can change this photo."
+
+    def has_object_permission(self, request: Request, view: Any, obj: Photo) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if request.method == "DELETE" and request.user.is_staff:
+            return True
+        return bool(obj.owner_id == request.user.pk)
+
+
+@extend_schema(tags=["photos"])
+class PhotoViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet[Photo],
+):
+    serializer_class = PhotoSerializer
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsOwnerOrReadOnly]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Photo]:
+        photos = Photo.objects.visible_to(self.request.user).select_related("owner")
+        if self.action != "list":
+            return photos
+        params = self.request.query_params
+        if params.get("mine") in ("1", "true"):
+            photos = photos.owned_by(self.request.user)
+        if ids := params.get("ids"):
+            try:
+                wanted = [int(part) for part in ids.split(",")[:200] if part]
+            except ValueError:
+                raise ApiError(
+                    "invalid", "ids must be a comma-separated list of numbers."
+                ) from None
+            photos = photos.filter(pk__in=wanted)
+        return photos
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("mine", OpenApiTypes.BOOL, description="Only your own photos."),
+            OpenApiParameter("ids", OpenApiTypes.STR, description="Comma-separated photo ids."),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": PhotoUploadSerializer},
+        responses={
+            201: PhotoSerializer,
+            200: inline_serializer(
+                "DuplicatePhoto",
+                {"duplicate": serializers.BooleanField(), "photo": PhotoSerializer()},
+            ),
+        },
+        description="Upload a photo. The same bytes uploaded again by the same user return "
+        'the existing photo with `"duplicate": true` and status 200.',
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        upload = request.FILES.get("image")  # parsing stops early for an oversized body
+        if upload_too_large(request):
+            raise _too_large()
+        if upload is None:
+            raise ApiError(
+                "missing_file", "Choose an image file to upload (multipart field “image”)."
+            )
+        fields = PhotoFieldsSerializer(data=request.data)
+        fields.is_valid(raise_exception=True)
+        try:
+            added = actions.add_photo(
+                request.user,  # type: ignore[arg-type]
+                upload,
+                title=fields.validated_data["title"],
+                visibility=fields.validated_data["visibility"],
+            )
+        except ImageError as exc:
+            raise ApiError(exc.code, exc.message, exc.status) from None
+        body = dict(PhotoSerializer(added.photo, context={"request": request}).data)
+        body["duplicate"] = added.duplicate
+        return Response(body, status=status.HTTP_200_OK if added.duplicate else 201)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Photo]) -> None:
+        photo = serializer.instance
+        assert photo is not None
+        data = serializer.validated_data
+        if "title" in data:
+            actions.set_title(self.request.user, photo, data["title"])
+        if "visibility" in data:
+            actions.set_visibility(self.request.user, photo, data["visibility"])
+
+    def perform_destroy(self, instance: Photo) -> None:
+        actions.delete_photo(self.request.user, instance)
+
+
+def _too_large() -> ApiError:
+    return ApiError(
+        "too_large",
+        f"The file is larger than the {upload_limit_text()} limit.",
+        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )

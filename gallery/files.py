@@ -1,0 +1,52 @@
+"""Files under MEDIA_ROOT, written atomically.
+
+All of a photo's files (original, thumbnails, variants, mattes) live in one folder named by the
+photo's random key, so deleting a photo is one folder removal and no name comes from a client.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+
+
+def media_path(name: str) -> Path:
+    root = Path(settings.MEDIA_ROOT).resolve()
+    path = (root / name).resolve()
+    if root not in path.parents:
+        raise ValueError(f"{name!r} is outside the media folder")
+    return path
+
+
+def write_atomic(name: str, data: bytes | Iterable[bytes]) -> Path:
+    """Write a file so that readers see either nothing or the whole file, never a part."""
+    path = media_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(data, bytes):
+                out.write(data)
+            else:
+                for chunk in data:
+                    out.write(chunk)
+        os.chmod(tmp, settings.FILE_UPLOAD_PERMISSIONS or 0o640)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def delete_tree(name: str) -> None:
+    shutil.rmtree(media_path(name), ignore_errors=True)
+
+
+def delete_file(name: str) -> None:
+    if name:
+        media_path(name).unlink(missing_ok=True)

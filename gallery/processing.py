@@ -1,0 +1,110 @@
+"""Turning an uploaded original into a ready photo: thumbnails, metadata, descriptors.
+
+Called by the Celery task with a photo id. Idempotent: running it twice gives the same files
+and rows, and it can be killed at any point without leaving a half-written file (files are
+written atomically, the row changes last).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from django.db import transaction
+
+from gallery import files
+from gallery.imaging import encode_image, fit_long_side, load_rgb
+from gallery.models import Photo, Status
+from search.indexing import describe, record_descriptor
+
+log = logging.getLogger(__name__)
+
+THUMBNAIL_SIDE = 320
+PREVIEW_SIDE = 1280
+
+
+@dataclass
+class Rendition:
+    """What processing produced, before it is recorded on the row."""
+
+    thumbnail: str
+    preview: str
+    descriptor: np.ndarray
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def decode_for_gallery(source: str | Path | bytes | IO[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """The preview and thumbnail pixels of an image, from one reduced-size decode.
+
+    Search-by-image runs the same steps on the query, so a photo and its own file give
+    identical descriptors.
+    """
+    preview = load_rgb(source, max_side=PREVIEW_SIDE)
+    return preview, fit_long_side(preview, THUMBNAIL_SIDE)
+
+
+def process_photo(photo_id: int) -> str:
+    """Process one photo; returns a word for the log: ready, skipped or gone."""
+    with transaction.atomic():
+        photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
+        if photo is None:
+            return "gone"
+        if photo.status == Status.READY and photo.thumbnail and photo.preview:
+            return "skipped"
+        photo.status = Status.PROCESSING
+        photo.save(update_fields=["status", "updated"])
+
+    started = time.perf_counter()
+    rendition = make_renditions(photo)
+    elapsed_ms = round((time.perf_counter() - started) * 1000)
+
+    with transaction.atomic():
+        current = Photo.objects.select_for_update().filter(pk=photo_id).first()
+        if current is None:
+            # Deleted while we worked: its folder is being removed; make sure ours go too.
+            files.delete_file(rendition.thumbnail)
+            files.delete_file(rendition.preview)
+            return "gone"
+        current.thumbnail.name = rendition.thumbnail
+        current.preview.name = rendition.preview
+        current.status = Status.READY
+        current.error = ""
+        current.processing_ms = elapsed_ms
+        current.save(
+            update_fields=["thumbnail", "preview", "status", "error", "processing_ms", "updated"]
+        )
+        record_descriptor(current.pk, rendition.descriptor)
+    log.info(
+        "photo %s ready in %d ms (%s)",
+        photo_id,
+        elapsed_ms,
+        ", ".join(f"{name} {ms:.0f}" for name, ms in rendition.timings_ms.items()),
+    )
+    return "ready"
+
+
+def make_renditions(photo: Photo) -> Rendition:
+    timings: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        timings[name] = (now - mark) * 1000
+        mark = now
+
+    # One reduced-size decode serves both sizes and the descriptor.
+    preview, small = decode_for_gallery(files.media_path(str(photo.original.name)))
+    lap("decode")
+    thumbnail_name = photo.storage_name("thumb", "webp")
+    preview_name = photo.storage_name("preview", "jpg")
+    files.write_atomic(thumbnail_name, encode_image(small, "WEBP", quality=80))
+    files.write_atomic(preview_name, encode_image(preview, "JPEG", quality=85))
+    lap("thumbnails")
+    descriptor = describe(small)
+    lap("descriptor")
+    return Rendition(thumbnail_name, preview_name, descriptor, timings)

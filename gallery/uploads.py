@@ -1,0 +1,63 @@
+"""Stop reading an upload as soon as it is known to be too large.
+
+Django would otherwise write the whole body to a temporary file before any view can refuse it.
+The view sees `request.upload_too_large` and answers 413 with a readable message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
+
+# Multipart framing and the other form fields around the file.
+_ENVELOPE_BYTES = 64 * 1024
+
+
+class SizeLimitUploadHandler(FileUploadHandler):
+    def handle_raw_input(
+        self,
+        input_data: Any,
+        META: dict[str, Any],
+        content_length: int,
+        boundary: Any,
+        encoding: str | None = None,
+    ) -> tuple[QueryDict, MultiValueDict[str, Any]] | None:
+        limit = settings.FOCAL_MAX_UPLOAD_BYTES
+        if content_length > 4 * limit + _ENVELOPE_BYTES:
+            # Absurdly large: answer without reading gigabytes just to discard them.
+            self._flag()
+            return QueryDict(), MultiValueDict()
+        # Otherwise receive_data_chunk stops at the limit and Django drains the rest, so the
+        # client is still listening when the 413 message comes back.
+        return None
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if start + len(raw_data) > settings.FOCAL_MAX_UPLOAD_BYTES:
+            self._refuse(reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+    def _flag(self) -> None:
+        if self.request is not None:
+            self.request.upload_too_large = True  # type: ignore[attr-defined]
+
+    def _refuse(self, *, reset: bool) -> None:
+        self._flag()
+        raise StopUpload(connection_reset=reset)
+
+
+def upload_too_large(request: Any) -> bool:
+    return bool(getattr(request, "upload_too_large", False)) or bool(
+        getattr(getattr(request, "_request", None), "upload_too_large", False)
+    )
+
+
+def upload_limit_text() -> str:
+    """The upload limit as people read it, e.g. "40 MB"."""
+    return f"{settings.FOCAL_MAX_UPLOAD_BYTES / 2**20:.3g} MB"

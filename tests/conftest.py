@@ -1,0 +1,161 @@
+"""Fixtures shared by the whole suite: named users (alice owns, bob must not see), clients,
+uploads, and a real Celery worker process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from gallery import actions
+from gallery.models import Photo
+from tests import images
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated_media(request, settings, tmp_path):
+    """Each test gets its own media folder, except tests that share one with a worker process."""
+    if "celery_worker_process" not in request.fixturenames:
+        settings.MEDIA_ROOT = tmp_path / "media"
+    # Password hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_search_index(monkeypatch):
+    """The process-wide index must not carry rows from a rolled-back test into the next."""
+    from search import service
+
+    monkeypatch.setattr(service, "_index", None)
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", password="alice-pass-123")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", password="bob-pass-123")
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    return django_user_model.objects.create_user("mod", password="mod-pass-123", is_staff=True)
+
+
+@pytest.fixture
+def login() -> Callable[..., Client]:
+    def make(user=None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api() -> Callable[..., APIClient]:
+    """An API client authenticated with the user's token (anonymous without a user)."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def add_photo() -> Callable[..., Photo]:
+    """Store a photo directly through the action, as an upload would."""
+
+    def make(owner, *, seed: int = 0, visibility="private", moderation=None, data=None, **kw):
+        upload = SimpleUploadedFile("photo.jpg", data or images.jpeg(seed=seed), "image/jpeg")
+        photo = actions.add_photo(owner, upload, visibility=visibility, **kw).photo
+        if moderation:
+            Photo.objects.filter(pk=photo.pk).update(moderation=moderation)
+            photo.refresh_from_db()
+        return photo
+
+    return make
+
+
+def media_files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.fixture
+def media_snapshot() -> Callable[[], list[Path]]:
+    return media_files
+
+
+def _database_url_for_worker() -> str:
+    """The URL of the *test* database, so the worker process sees what the tests write."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
+    """A real `celery worker` process on the configured broker and the test database."""
+    broker = settings.CELERY_BROKER_URL
+    if broker.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(broker).flushdb()  # leftovers from earlier runs
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {**os.environ, "DATABASE_URL": _database_url_for_worker()}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "focal", "worker", "--concurrency", "2",
+             "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while b" ready." not in log_path.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if os.environ.get("FOCAL_SHOW_WORKER_LOG"):
+            print(log_path.read_text())
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 60, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting after {timeout} s")
+        time.sleep(interval)

@@ -1,0 +1,72 @@
+"""Admin review: previews, filters, search and bulk actions."""
+
+from __future__ import annotations
+
+import pytest
+
+from gallery.models import Moderation, Photo, Status
+from gallery.processing import process_photo
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("root", password="root-pass-123")
+
+
+def changelist(client, **params):
+    return client.get("/admin/gallery/photo/", params)
+
+
+def test_the_list_shows_previews_of_shared_photos_only(login, superuser, alice, add_photo):
+    public = add_photo(alice, seed=1, title="sunny", visibility="public")
+    private = add_photo(alice, seed=2, title="secret")
+    process_photo(public.pk)
+    process_photo(private.pk)
+    html = changelist(login(superuser)).content.decode()
+    assert f"/photos/{public.pk}/file/thumb" in html
+    assert f"/photos/{private.pk}/file/thumb" not in html and "Private" in html
+
+
+def test_filters_and_search(login, superuser, alice, bob, add_photo):
+    add_photo(alice, seed=1, title="alpha", visibility="public")
+    add_photo(bob, seed=2, title="beta")
+    client = login(superuser)
+    assert "beta" not in changelist(client, visibility__exact="public").content.decode()
+    assert "alpha" in changelist(client, moderation__exact="pending").content.decode()
+    assert "alpha" not in changelist(client, q="beta").content.decode()
+    assert "beta" in changelist(client, owner__id__exact=bob.pk).content.decode()
+    assert "alpha" in changelist(client, status__exact="pending").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "value"),
+    [
+        ("approve", "moderation", Moderation.APPROVED),
+        ("reject", "moderation", Moderation.REJECTED),
+        ("reprocess", "status", Status.PENDING),
+    ],
+)
+def test_bulk_actions(login, superuser, alice, add_photo, action, field, value):
+    photos = [add_photo(alice, seed=s, visibility="public") for s in range(3)]
+    Photo.objects.update(status=Status.FAILED)
+    response = login(superuser).post(
+        "/admin/gallery/photo/",
+        {"action": action, "_selected_action": [p.pk for p in photos[:2]]},
+    )
+    assert response.status_code == 302
+    values = [getattr(Photo.objects.get(pk=p.pk), field) for p in photos]
+    assert values[:2] == [value, value] and values[2] != value
+
+
+def test_the_review_queue_lists_pending_public_photos_oldest_first(
+    login, moderator, alice, add_photo
+):
+    first = add_photo(alice, seed=1, title="first-up", visibility="public")
+    second = add_photo(alice, seed=2, title="second-up", visibility="public")
+    add_photo(alice, seed=3, title="not-shared")
+    html = login(moderator).get("/review/").content.decode()
+    assert html.index("first-up") < html.index("second-up")
+    assert "not-shared" not in html
+    assert first.created <= second.created

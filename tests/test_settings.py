@@ -1,0 +1,88 @@
+"""Settings come from the environment through typed helpers; bad values stop start-up clearly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from focal import env
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_env_int_reads_and_validates(monkeypatch):
+    monkeypatch.setenv("FOCAL_X", "12")
+    assert env.env_int("FOCAL_X", 3) == 12
+    monkeypatch.setenv("FOCAL_X", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="FOCAL_X='twelve' is not an integer"):
+        env.env_int("FOCAL_X", 3)
+    monkeypatch.setenv("FOCAL_X", "0")
+    with pytest.raises(ImproperlyConfigured, match="must be at least 1"):
+        env.env_int("FOCAL_X", 3, minimum=1)
+
+
+def test_env_bool_accepts_the_usual_spellings(monkeypatch):
+    for text, value in [("1", True), ("yes", True), ("False", False), ("off", False)]:
+        monkeypatch.setenv("FOCAL_B", text)
+        assert env.env_bool("FOCAL_B", not value) is value
+    monkeypatch.setenv("FOCAL_B", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="not a boolean"):
+        env.env_bool("FOCAL_B", False)
+
+
+def test_secrets_can_come_from_a_file(monkeypatch, tmp_path):
+    (tmp_path / "secret").write_text("s3cret\n")
+    monkeypatch.delenv("FOCAL_S", raising=False)
+    monkeypatch.setenv("FOCAL_S_FILE", str(tmp_path / "secret"))
+    assert env.env_str("FOCAL_S") == "s3cret"
+    monkeypatch.setenv("FOCAL_S_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfigured, match="cannot be read"):
+        env.env_str("FOCAL_S")
+
+
+def test_env_list_splits_on_commas(monkeypatch):
+    monkeypatch.setenv("FOCAL_L", "a.example, b.example,,")
+    assert env.env_list("FOCAL_L", []) == ["a.example", "b.example"]
+
+
+def settings_in_subprocess(tmp_path, **variables: str) -> subprocess.CompletedProcess[str]:
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL.split(':')[0], s.DEBUG)"
+    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "focal.settings"}
+    base["FOCAL_DATA_DIR"] = str(tmp_path)
+    return subprocess.run(
+        [sys.executable, "-c", code], env={**base, **variables}, cwd=ROOT,
+        capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def test_secret_key_is_required_when_debug_is_off(tmp_path):
+    result = settings_in_subprocess(tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off" in result.stderr
+
+
+def test_defaults_need_no_server(tmp_path):
+    result = settings_in_subprocess(tmp_path, SECRET_KEY="x")
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem", "False"]
+
+
+def test_urls_switch_to_postgres_and_redis(tmp_path):
+    result = settings_in_subprocess(
+        tmp_path,
+        SECRET_KEY="x",
+        DATABASE_URL="postgres://u@127.0.0.1:5432/focal",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.stdout.split() == ["django.db.backends.postgresql", "redis", "False"]
+
+
+def test_a_bad_number_stops_start_up(tmp_path):
+    result = settings_in_subprocess(tmp_path, SECRET_KEY="x", FOCAL_MAX_UPLOAD_MB="lots")
+    assert (
+        result.returncode != 0 and "FOCAL_MAX_UPLOAD_MB='lots' is not an integer" in result.stderr
+    )
