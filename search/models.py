@@ -1,0 +1,51 @@
+"""Descriptors are stored in the database, which is the truth the FAISS indexes are built from.
+
+`IndexChange` is an append-only log: every vector added (or replaced) and every photo removed
+gets a row whose id is a sequence number. Each serving process remembers the last id it applied
+and catches up from there, so several processes on several machines agree without sharing a
+file, and a restart can always rebuild from `Descriptor`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db import models
+
+from gallery.models import Photo
+
+
+class Descriptor(models.Model):
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="descriptors")
+    version = models.PositiveIntegerField()
+    vector = models.BinaryField()  # float32, little-endian
+    created = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "version"], name="one_descriptor_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"descriptor v{self.version} of photo {self.photo_id}"
+
+    @staticmethod
+    def pack(vector: np.ndarray) -> bytes:
+        return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+    @staticmethod
+    def unpack(data: bytes | memoryview) -> np.ndarray:
+        return np.frombuffer(bytes(data), dtype="<f4")
+
+
+class IndexChange(models.Model):
+    """One vector added or one photo removed; the id orders them."""
+
+    photo_id = models.BigIntegerField()
+    added = models.BooleanField()  # False: the photo's vector must leave every index
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {'add' if self.added else 'remove'} photo {self.photo_id}"

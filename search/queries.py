@@ -1,0 +1,103 @@
+"""The three questions users ask, with their validation; pages and the API both call these."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from gallery.imaging import CorruptImage, ImageError, ImageTooLarge, inspect_image
+from gallery.models import Photo
+from gallery.processing import decode_for_gallery
+from gallery.uploads import upload_limit_text
+from search.descriptors import colour_query_descriptor
+from search.indexing import describe
+from search.service import Match, User, photo_index
+
+MAX_K = 100
+MAX_COLOURS = 3
+_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+
+
+class QueryError(Exception):
+    """A question we cannot answer as asked; the message is for the user."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def parse_k(value: str | None, default: int = 10) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        k = int(value)
+    except ValueError:
+        k = 0
+    if not 1 <= k <= MAX_K:
+        raise QueryError("invalid_k", f"k must be a whole number from 1 to {MAX_K}.")
+    return k
+
+
+def is_hex_colour(value: str) -> bool:
+    return _HEX.match(value) is not None
+
+
+def parse_colours(values: Iterable[str]) -> list[tuple[int, int, int]]:
+    """Colours given as #RRGGBB, repeated or comma-separated, one to three of them."""
+    parts = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    if not parts:
+        raise QueryError("invalid_color", "Give a colour as #RRGGBB, for example #1e90ff.")
+    if len(parts) > MAX_COLOURS:
+        raise QueryError("invalid_color", f"Give at most {MAX_COLOURS} colours.")
+    colours = []
+    for part in parts:
+        match = _HEX.match(part)
+        if match is None:
+            raise QueryError(
+                "invalid_color", f"“{part[:20]}” is not a colour; use #RRGGBB, like #1e90ff."
+            )
+        hex_digits = match.group(1)
+        colours.append(
+            (int(hex_digits[0:2], 16), int(hex_digits[2:4], 16), int(hex_digits[4:6], 16))
+        )
+    return colours
+
+
+def describe_upload(upload: UploadedFile) -> tuple[np.ndarray, np.ndarray]:
+    """The descriptor of an uploaded query image and its thumbnail pixels; nothing is stored."""
+    if (upload.size or 0) > settings.FOCAL_MAX_UPLOAD_BYTES:
+        raise _as_query_error(ImageTooLarge(f"The file is larger than {upload_limit_text()}."))
+    if not upload.size:
+        raise _as_query_error(CorruptImage("The file is empty.", code="empty_file"))
+    assert upload.file is not None
+    try:
+        inspect_image(upload.file, max_pixels=settings.FOCAL_MAX_PIXELS)
+        upload.seek(0)
+        _, small = decode_for_gallery(upload.file)
+    except ImageError as exc:
+        raise _as_query_error(exc) from None
+    return describe(small), small
+
+
+def similar_to_photo(photo: Photo, user: User, k: int) -> list[Match]:
+    index = photo_index()
+    vector = index.vector_of(photo.pk)
+    if vector is None:
+        raise QueryError("not_ready", "This photo is still being processed.", status=409)
+    return index.search(vector, k, user=user, exclude=[photo.pk])
+
+
+def similar_to_vector(vector: np.ndarray, user: User, k: int) -> list[Match]:
+    return photo_index().search(vector, k, user=user)
+
+
+def dominated_by(colours: list[tuple[int, int, int]], user: User, k: int) -> list[Match]:
+    return photo_index().search(colour_query_descriptor(colours), k, user=user)
+
+
+def _as_query_error(exc: ImageError) -> QueryError:
+    return QueryError(exc.code, exc.message, exc.status)

@@ -1,0 +1,200 @@
+"""The similarity index of one serving process, kept in step with the database.
+
+On first use the process loads every stored descriptor of the current version; before each
+query it applies the `IndexChange` rows it has not seen (at most every SYNC_INTERVAL seconds),
+so a photo that became ready in another process shows up here within a second, with no restart
+and no shared file. Results are filtered by `Photo.objects.visible_to(user)`: FAISS is asked for
+more than k and hidden photos are dropped; when most neighbours are hidden from this user the
+search runs again restricted to the ids they may see, so nobody gets fewer results than exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from gallery.models import Photo
+from search.descriptors import DESCRIPTOR_DIM, DESCRIPTOR_VERSION, score_from_similarity
+from search.index import SimilarityIndex
+from search.models import Descriptor, IndexChange
+
+log = logging.getLogger(__name__)
+
+SYNC_INTERVAL = 0.2  # seconds between catch-up queries; one indexed SELECT each
+# A change id below the newest seen may still be in flight (its transaction began earlier and
+# commits later). Such gaps are re-checked until they are this old.
+GAP_PATIENCE = 300.0
+# Past this many candidates, restrict the search to the photos the user may see instead.
+OVERFETCH_LIMIT = 2048
+# At start-up, how far back in the log to look for changes still in flight.
+RECENT_CHANGES = 1000
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class Match:
+    photo: Photo
+    score: float  # 0..1, 1 = identical
+
+
+class PhotoIndex:
+    def __init__(self, kind: str | None = None, threshold: int | None = None) -> None:
+        self._kind = kind or settings.FOCAL_INDEX_KIND
+        self._threshold = threshold or settings.FOCAL_INDEX_THRESHOLD
+        self.index = SimilarityIndex(
+            DESCRIPTOR_DIM, kind=self._kind, approximate_threshold=self._threshold
+        )
+        self.last_seq = 0
+        self._gaps: dict[int, float] = {}  # change id -> when first missed
+        self._sync_lock = threading.Lock()
+        self._synced_at = 0.0
+        self._loaded = False
+
+    # --- keeping up with the database ---------------------------------------------------
+
+    def sync(self, *, force: bool = False) -> None:
+        if not force and time.monotonic() - self._synced_at < SYNC_INTERVAL:
+            return
+        with self._sync_lock:
+            if not force and time.monotonic() - self._synced_at < SYNC_INTERVAL:
+                return
+            if not self._loaded:
+                self._load_everything()
+            else:
+                self._catch_up()
+            self._synced_at = time.monotonic()
+
+    def _load_everything(self) -> None:
+        started = time.perf_counter()
+        # The log position first: anything logged after it is applied by the next catch-up
+        # (re-adding a vector is harmless), so nothing slips between the two reads.
+        self.last_seq = (
+            IndexChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        )
+        recent = IndexChange.objects.filter(id__gt=self.last_seq - RECENT_CHANGES)
+        self._note_gaps(
+            recent.values_list("id", flat=True),
+            start=max(1, self.last_seq - RECENT_CHANGES + 1),
+            stop=self.last_seq,
+        )
+        ids, vectors = self._vectors(Descriptor.objects.filter(version=DESCRIPTOR_VERSION))
+        self.index.rebuild(ids, vectors)
+        self._loaded = True
+        log.info(
+            "loaded %d descriptors into a %s index in %.0f ms",
+            len(ids),
+            self.index.kind,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    def _catch_up(self) -> None:
+        wanted = Q(id__gt=self.last_seq)
+        if self._gaps:
+            wanted |= Q(id__in=list(self._gaps))
+        changes = list(
+            IndexChange.objects.filter(wanted).order_by("id").values_list("id", "photo_id", "added")
+        )
+        if not changes:
+            self._forget_old_gaps()
+            return
+        latest: dict[int, bool] = {}
+        for change_id, photo_id, added in changes:
+            latest[photo_id] = added  # in id order: the last word per photo wins
+            self._gaps.pop(change_id, None)
+        newest = changes[-1][0]
+        if newest > self.last_seq:
+            self._note_gaps((c for c, _, _ in changes), start=self.last_seq + 1, stop=newest)
+            self.last_seq = newest
+        self._forget_old_gaps()
+        self._apply(latest)
+
+    def _apply(self, latest: dict[int, bool]) -> None:
+        added = [photo_id for photo_id, is_added in latest.items() if is_added]
+        removed = [photo_id for photo_id, is_added in latest.items() if not is_added]
+        if added:
+            rows = Descriptor.objects.filter(version=DESCRIPTOR_VERSION, photo_id__in=added)
+            ids, vectors = self._vectors(rows)
+            if len(ids):
+                self.index.add(ids, vectors)
+            # Logged as added but gone since (deleted meanwhile): make sure it is not indexed.
+            removed += sorted(set(added) - set(ids.tolist()))
+        if removed:
+            self.index.remove(np.asarray(removed, dtype=np.int64))
+
+    def _note_gaps(self, seen_ids: Iterable[int], *, start: int, stop: int) -> None:
+        """Remember the ids in [start, stop) not seen: their transactions may commit later."""
+        seen = set(seen_ids)
+        now = time.monotonic()
+        for missing in range(start, stop):
+            if missing not in seen:
+                self._gaps.setdefault(missing, now)
+
+    def _forget_old_gaps(self) -> None:
+        cutoff = time.monotonic() - GAP_PATIENCE
+        for change_id in [c for c, since in self._gaps.items() if since < cutoff]:
+            del self._gaps[change_id]  # a rolled-back transaction: nothing will ever fill it
+
+    @staticmethod
+    def _vectors(rows: QuerySet[Descriptor]) -> tuple[np.ndarray, np.ndarray]:
+        pairs = list(rows.values_list("photo_id", "vector"))
+        ids = np.fromiter((photo_id for photo_id, _ in pairs), dtype=np.int64, count=len(pairs))
+        vectors = np.empty((len(pairs), DESCRIPTOR_DIM), dtype=np.float32)
+        for row, (_, data) in enumerate(pairs):
+            vectors[row] = Descriptor.unpack(data)
+        return ids, vectors
+
+    # --- queries --------------------------------------------------------------------------
+
+    def search(
+        self, query: np.ndarray, k: int, *, user: User, exclude: Sequence[int] = ()
+    ) -> list[Match]:
+        """The k photos most similar to `query` that `user` may see, best first."""
+        self.sync()
+        excluded = np.asarray(exclude, dtype=np.int64)
+        size = len(self.index)
+        if size == 0:
+            return []
+        visible = Photo.objects.visible_to(user)
+        fetch = min(size, 4 * k + len(excluded) + 16)
+        while True:
+            hits = self.index.search(query, fetch, exclude_ids=excluded)
+            allowed = set(visible.filter(pk__in=[i for i, _ in hits]).values_list("pk", flat=True))
+            kept = [(i, s) for i, s in hits if i in allowed]
+            if len(kept) >= k or fetch >= size:
+                break
+            if fetch >= OVERFETCH_LIMIT:
+                # Most neighbours are hidden from this user: search only what they may see.
+                ids = np.fromiter(visible.values_list("pk", flat=True), dtype=np.int64)
+                kept = self.index.search(query, k, exclude_ids=excluded, allowed_ids=ids)
+                break
+            fetch = min(size, fetch * 4)
+        kept = kept[:k]
+        photos = Photo.objects.select_related("owner").in_bulk([i for i, _ in kept])
+        return [Match(photos[i], float(score_from_similarity(s))) for i, s in kept if i in photos]
+
+    def vector_of(self, photo_id: int) -> np.ndarray | None:
+        row = Descriptor.objects.filter(photo_id=photo_id, version=DESCRIPTOR_VERSION).first()
+        return None if row is None else Descriptor.unpack(row.vector)
+
+
+_index: PhotoIndex | None = None
+_index_lock = threading.Lock()
+
+
+def photo_index() -> PhotoIndex:
+    """This process's index, created on first use."""
+    global _index
+    if _index is None:
+        with _index_lock:
+            if _index is None:
+                _index = PhotoIndex()
+    return _index

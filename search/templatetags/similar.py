@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import logging
+
+from django import template
+from django.http import HttpRequest
+
+from gallery.models import Photo
+from search import queries
+from search.service import Match
+
+register = template.Library()
+log = logging.getLogger(__name__)
+
+
+@register.simple_tag(takes_context=True)
+def similar_photos(context: template.Context, photo: Photo, k: int = 8) -> list[Match] | None:
+    """Matches for the photo page's strip; None while the photo has no descriptor yet."""
+    request: HttpRequest = context["request"]
+    try:
+        return queries.similar_to_photo(photo, request.user, k)
+    except queries.QueryError:
+        return None

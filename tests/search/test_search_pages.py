@@ -1,0 +1,79 @@
+"""The similar-photos strip, the results page and the search page."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from gallery.models import Photo
+from gallery.processing import process_photo
+from tests import images
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def photos(alice, add_photo):
+    made = [add_photo(alice, seed=s, title=f"pic-{s}") for s in range(4)]
+    for photo in made:
+        process_photo(photo.pk)
+    return made
+
+
+def test_the_photo_page_shows_a_similar_strip_with_scores(login, alice, photos):
+    html = login(alice).get(f"/photos/{photos[0].pk}/").content.decode()
+    strip = html[html.index('id="similar"') :]
+    assert "Similar photos" in strip and f"/photos/{photos[0].pk}/similar/" in strip
+    assert all(f"pic-{s}" in strip for s in (1, 2, 3))
+    assert 'class="badge score"' in strip
+
+
+def test_the_strip_waits_for_processing(login, alice, add_photo):
+    photo = add_photo(alice)
+    html = login(alice).get(f"/photos/{photo.pk}/").content.decode()
+    assert "Available once the photo is processed." in html
+
+
+def test_the_results_page_lists_photos(login, alice, photos):
+    html = login(alice).get(f"/photos/{photos[1].pk}/similar/").content.decode()
+    assert html.count('class="tile"') == 3
+
+
+def test_search_by_image_page(login, alice, photos):
+    upload = SimpleUploadedFile("query.jpg", images.jpeg(seed=2), "image/jpeg")
+    response = login(alice).post("/search/", {"image": upload})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Most similar to your image" in html and "data:image/jpeg;base64," in html
+    assert html.index("pic-2") < html.index("pic-0")
+    assert Photo.objects.count() == 4
+
+
+def test_search_by_image_page_can_add_to_the_gallery(login, alice, photos):
+    upload = SimpleUploadedFile("new.jpg", images.jpeg(seed=9), "image/jpeg")
+    html = (
+        login(alice).post("/search/", {"image": upload, "add": "1"}, follow=True).content.decode()
+    )
+    assert "is now in your gallery" in html and Photo.objects.count() == 5
+
+
+def test_search_by_image_page_explains_bad_files(login, alice):
+    upload = SimpleUploadedFile("q.jpg", b"text" * 40, "image/jpeg")
+    response = login(alice).post("/search/", {"image": upload})
+    assert response.status_code == 400
+    assert "This is not a JPEG, PNG or WebP image." in response.content.decode()
+
+
+def test_anonymous_image_search_asks_to_log_in(login):
+    upload = SimpleUploadedFile("q.jpg", images.jpeg(), "image/jpeg")
+    assert login().post("/search/", {"image": upload}).status_code == 302
+
+
+def test_search_by_colour_page(login, alice, photos):
+    html = login(alice).get("/search/", {"use": ["0"], "color0": "#336699"}).content.decode()
+    assert "Dominated by" in html and html.count('class="tile"') == 4
+
+
+def test_search_by_colour_page_explains_bad_colours(login):
+    response = login().get("/search/", {"color": "nope"})
+    assert response.status_code == 400 and "is not a colour" in response.content.decode()

@@ -1,0 +1,51 @@
+"""End to end with a real worker: three uploads, two of them near-copies; the copy comes first."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageEnhance
+
+from tests.conftest import wait_for
+from tests.images import SHARED
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+PHOTOS = SHARED / "datasets" / "human_segmentation" / "images"
+
+
+def near_copy(data: bytes) -> bytes:
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    w, h = image.size
+    image = image.crop((w // 12, h // 12, w - w // 12, h - h // 12)).resize(
+        (w * 2 // 3, h * 2 // 3)
+    )
+    image = ImageEnhance.Brightness(image).enhance(1.1)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=25)
+    return buffer.getvalue()
+
+
+def test_a_near_copy_is_found_first(celery_worker_process, api, alice):
+    original = (PHOTOS / "vs_010.jpg").read_bytes()
+    other = (PHOTOS / "vs_100.jpg").read_bytes()
+    client = api(alice)
+    uploaded = {}
+    for name, data in [("original", original), ("copy", near_copy(original)), ("other", other)]:
+        file = SimpleUploadedFile(f"{name}.jpg", data, "image/jpeg")
+        response = client.post("/api/photos/", {"image": file}, format="multipart")
+        assert response.status_code == 201, response.json()
+        uploaded[name] = response.json()["id"]
+
+    def all_ready() -> bool:
+        statuses = [client.get(f"/api/photos/{i}/").json()["status"] for i in uploaded.values()]
+        assert "failed" not in statuses
+        return statuses == ["ready"] * 3
+
+    wait_for(all_ready)
+    # Ready in the worker's database; this process's index catches up within a second.
+    url = f"/api/photos/{uploaded['original']}/similar/"
+    results = wait_for(lambda: len(found := client.get(url).json()["results"]) == 2 and found, 5)
+    assert [r["id"] for r in results] == [uploaded["copy"], uploaded["other"]]
+    assert results[0]["score"] > results[1]["score"]
