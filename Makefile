@@ -39,10 +39,10 @@ migrate: install $(DATA_DIR)/secret_key
 run: migrate
 	$(SECRET) PORT=$(PORT) $(BIN)/python manage.py serve
 
-lint: install-dev
+lint: install-dev $(DATA_DIR)/secret_key
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy .
+	$(SECRET) $(BIN)/mypy .
 
 test: lint $(DATA_DIR)/secret_key
 	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest

@@ -51,6 +51,8 @@ def make_jpegs(megapixels: int, count: int) -> list[Path]:
         path = folder / f"{index:03d}.jpg"
         if not path.exists():
             image = cv2.imread(str(source))
+            if image is None:
+                raise SystemExit(f"{source}: cannot decode")
             big = cv2.resize(image, (width, height), interpolation=cv2.INTER_CUBIC)
             noise = rng.normal(0, 4, big.shape)
             big = np.clip(big + noise, 0, 255).astype(np.uint8)

@@ -34,8 +34,9 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
-import faiss
+import faiss as _faiss
 import numpy as np
 
 from search.index import (
@@ -44,6 +45,9 @@ from search.index import (
     DEFAULT_HNSW_M,
     SimilarityIndex,
 )
+
+# faiss wraps many SWIG signatures at import time; its bundled stubs describe the raw ones.
+faiss: Any = _faiss
 
 K = 10
 TARGET_100K_MS = 1.0
@@ -301,18 +305,19 @@ def sweep(
             faiss.omp_set_num_threads(1)
             params = faiss.SearchParametersHNSW()
             params.efSearch = DEFAULT_EF_SEARCH
-            times, found = [], []
+            latencies: list[float] = []
+            hits: list[list[int]] = []
             for query in padded_queries:
                 started = time.perf_counter()
                 _, labels = variant_index.search(query[None, :], K, params=params)
-                times.append(time.perf_counter() - started)
-                found.append(labels[0].tolist())
+                latencies.append(time.perf_counter() - started)
+                hits.append(labels[0].tolist())
             rows.append(
                 [
                     storage,
                     f"{per_photo:.0f}",
-                    f"{np.median(times) * 1e3:.3f}",
-                    f"{recall_at_k(found, truth):.3f}",
+                    f"{np.median(latencies) * 1e3:.3f}",
+                    f"{recall_at_k(hits, truth):.3f}",
                 ]
             )
             del variant_index, store
@@ -331,17 +336,18 @@ def sweep(
             params.efSearch = DEFAULT_EF_SEARCH
             params.sel = faiss.IDSelectorBitmap(bitmap)
             faiss.omp_set_num_threads(1)
-            times, found = [], []
+            latencies = []
+            hits = []
             for query in padded_queries[: len(sub)]:
                 started = time.perf_counter()
                 _, labels = base.search(query[None, :], K, params=params)
-                times.append(time.perf_counter() - started)
-                found.append(labels[0].tolist())
+                latencies.append(time.perf_counter() - started)
+                hits.append(labels[0].tolist())
             rows.append(
                 [
                     f"{dead_share:.0%}",
-                    f"{np.median(times) * 1e3:.3f}",
-                    f"{recall_at_k(found, live_truth):.3f}",
+                    f"{np.median(latencies) * 1e3:.3f}",
+                    f"{recall_at_k(hits, live_truth):.3f}",
                 ]
             )
         out.append(f"\n{title}: tombstoned share (deletes kept in the graph, skipped)\n")

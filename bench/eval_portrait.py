@@ -132,13 +132,19 @@ HEADER = (
 )
 
 
-def evaluate(
-    rows: list[tuple[Path, Path]], maskers: dict[str, Masker]
-) -> dict[str, Scores]:
+def read_mask(path: Path) -> np.ndarray:
+    """A ground-truth mask as uint8 (0..255); a missing or unreadable file stops the run."""
+    mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if mask is None:
+        raise SystemExit(f"{path}: cannot read the mask")
+    return mask
+
+
+def evaluate(rows: list[tuple[Path, Path]], maskers: dict[str, Masker]) -> dict[str, Scores]:
     scores = {name: Scores() for name in maskers}
     for image_path, mask_path in rows:
         image = load_rgb(image_path)
-        truth = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE) > 127
+        truth = read_mask(mask_path) > 127
         if truth.shape != image.shape[:2]:
             raise SystemExit(f"{mask_path}: mask size {truth.shape} != image {image.shape[:2]}")
         for name, masker in maskers.items():
@@ -156,7 +162,7 @@ def contact_sheet(rows: list[tuple[Path, Path]], model_dir: Path, path: Path, co
     for index in picks:
         image_path, mask_path = rows[index]
         image = load_rgb(image_path)
-        truth = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE)
+        truth = read_mask(mask_path)
         try:
             alpha = compute_matte(image, segmenter, "person").alpha
         except NoSubjectFound:
@@ -187,8 +193,10 @@ SWEEP: dict[str, list[float]] = {
 
 def sweep(rows: list[tuple[Path, Path]], model_dir: Path) -> None:
     """One constant at a time around the shipped values: how sensitive is the result?"""
-    print(f"\nsensitivity (subject=person), shipped values: "
-          + ", ".join(f"{k}={getattr(matting, k)}" for k in SWEEP))
+    print(
+        "\nsensitivity (subject=person), shipped values: "
+        + ", ".join(f"{k}={getattr(matting, k)}" for k in SWEEP)
+    )
     print(HEADER)
     for name, values in SWEEP.items():
         shipped = getattr(matting, name)

@@ -187,7 +187,9 @@ def _guided_coefficients(
     guide: np.ndarray, target: np.ndarray, radius: int, eps: float
 ) -> np.ndarray:
     def box(values: np.ndarray) -> np.ndarray:
-        return cv2.boxFilter(values, -1, (2 * radius + 1, 2 * radius + 1), borderType=cv2.BORDER_REFLECT)
+        return cv2.boxFilter(
+            values, -1, (2 * radius + 1, 2 * radius + 1), borderType=cv2.BORDER_REFLECT
+        )
 
     mean_i = box(guide)
     mean_p = box(target)
@@ -262,7 +264,9 @@ def _select_at_point(labels: np.ndarray, point: Point) -> Selection:
         nearest = int(distances.argmin())
         y, x = int(ys[nearest]), int(xs[nearest])
     class_index = int(labels[y, x])
-    _, components = cv2.connectedComponents((labels == class_index).astype(np.uint8), connectivity=8)
+    _, components = cv2.connectedComponents(
+        (labels == class_index).astype(np.uint8), connectivity=8
+    )
     region = components == components[y, x]
     return Selection(class_index, region)
 
@@ -283,7 +287,7 @@ def _gate(region: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     size = max(3, int(GATE_MARGIN * extent) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     grown = cv2.dilate(region.astype(np.uint8), kernel).astype(np.float32)
-    grown = cv2.blur(grown, (size, size))
+    grown = cv2.blur(grown, (size, size)).astype(np.float32)
     height, width = shape
     return np.clip(cv2.resize(grown * 2, (width, height), interpolation=cv2.INTER_LINEAR), 0, 1)
 

@@ -133,7 +133,9 @@ def fetch_models(
                 with urllib.request.urlopen(model.url, timeout=timeout) as response:
                     _install(response, model, target)
             except OSError as exc:  # URLError, HTTPError and socket timeouts are all OSErrors
-                raise ModelFetchError(f"{model.name}: download from {model.url} failed: {exc}")
+                raise ModelFetchError(
+                    f"{model.name}: download from {model.url} failed: {exc}"
+                ) from exc
             results.append(FetchResult(model, target, "downloaded"))
     return results
 
@@ -148,7 +150,9 @@ def _install(stream: BinaryIO, model: ModelFile, target: Path) -> None:
             while chunk := stream.read(_CHUNK):
                 written += len(chunk)
                 if written > model.size:
-                    raise ModelFetchError(f"{model.name}: more than the expected {model.size} bytes")
+                    raise ModelFetchError(
+                        f"{model.name}: more than the expected {model.size} bytes"
+                    )
                 digest.update(chunk)
                 out.write(chunk)
         if digest.hexdigest() != model.sha256:

@@ -75,7 +75,10 @@ class GridLogits:
         n = self.input_size
         sx, sy = n / width / self.stride, n / height / self.stride
         return np.array(
-            [[sx, 0.0, (0.5 * n / width - 0.5) / self.stride], [0.0, sy, (0.5 * n / height - 0.5) / self.stride]],
+            [
+                [sx, 0.0, (0.5 * n / width - 0.5) / self.stride],
+                [0.0, sy, (0.5 * n / height - 0.5) / self.stride],
+            ],
             dtype=np.float32,
         )
 

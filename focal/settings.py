@@ -14,7 +14,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from focal.env import env_bool, env_int, env_list, env_path, env_str
+from focal.env import env_bool, env_choice, env_int, env_list, env_path, env_str
 
 # Lets annotations such as ModelAdmin[Photo] and QuerySet[Photo] work at runtime.
 django_stubs_ext.monkeypatch()
@@ -156,7 +156,7 @@ FOCAL_AUTO_APPROVE = env_bool("FOCAL_AUTO_APPROVE", False)
 FOCAL_MODEL_DIR = env_path("FOCAL_MODEL_DIR", DATA_DIR / "models")
 FOCAL_PAGE_SIZE = env_int("FOCAL_PAGE_SIZE", 48, minimum=1)
 # Similar-image index: "auto" is exact (flat) while small and approximate past the threshold.
-FOCAL_INDEX_KIND = env_str("FOCAL_INDEX_KIND", "auto")
+FOCAL_INDEX_KIND = env_choice("FOCAL_INDEX_KIND", "auto", ("auto", "flat", "hnsw", "ivf"))
 FOCAL_INDEX_THRESHOLD = env_int("FOCAL_INDEX_THRESHOLD", 20_000, minimum=1)
 # Django reads the whole multipart body before a view runs; refuse oversized bodies early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO
 
 import cv2
 import numpy as np
@@ -130,7 +130,7 @@ def inspect_image(fp: IO[bytes], *, max_pixels: int) -> ImageInfo:
     )
 
 
-def load_rgb(source: str | Path | BinaryIO | bytes, max_side: int | None = None) -> np.ndarray:
+def load_rgb(source: str | Path | IO[bytes] | bytes, max_side: int | None = None) -> np.ndarray:
     """Decode an image to an RGB uint8 array, rotated upright by its EXIF orientation.
 
     With `max_side`, the long side of the result is at most that many pixels. JPEGs are then

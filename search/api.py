@@ -64,7 +64,7 @@ def results(request: Request, matches: list[Match], **extra: Any) -> Response:
 
 def answer(call: Any, *args: Any) -> list[Match]:
     try:
-        return call(*args)  # type: ignore[no-any-return]
+        return call(*args)
     except queries.QueryError as exc:
         raise ApiError(exc.code, exc.message, exc.status) from None
 
@@ -127,10 +127,10 @@ class SearchView(APIView):
             raise ApiError("too_large", "The file is larger than the upload limit.", 413)
         if upload is None:
             raise ApiError("missing_file", "Choose an image to search with (field “image”).")
-        k = answer(queries.parse_k, request.data.get("k"))
+        k = answer(queries.parse_k, request.POST.get("k"))
         vector, _ = answer(queries.describe_upload, upload)
         extra: dict[str, Any] = {}
-        if str(request.data.get("add", "")).lower() in ("1", "true", "yes", "on"):
+        if str(request.POST.get("add", "")).lower() in ("1", "true", "yes", "on"):
             try:
                 added = actions.add_photo(request.user, upload)  # type: ignore[arg-type]
             except ImageError as exc:

@@ -306,7 +306,7 @@ class _Store:
 
     def positions(self, ids: IdArray) -> IdArray:
         present, idx = self.lookup(ids)
-        return cast(IdArray, self.sorted_pos[idx[present]])
+        return self.sorted_pos[idx[present]]
 
     def _grow(self, needed: int) -> None:
         if needed <= len(self.pos2id):

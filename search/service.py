@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from django.conf import settings
@@ -23,7 +24,7 @@ from django.db.models import Q, QuerySet
 
 from gallery.models import Photo
 from search.descriptors import DESCRIPTOR_DIM, DESCRIPTOR_VERSION, score_from_similarity
-from search.index import SimilarityIndex
+from search.index import KindSetting, SimilarityIndex
 from search.models import Descriptor, IndexChange
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,9 @@ class Match:
 
 
 class PhotoIndex:
-    def __init__(self, kind: str | None = None, threshold: int | None = None) -> None:
-        self._kind = kind or settings.FOCAL_INDEX_KIND
+    def __init__(self, kind: KindSetting | None = None, threshold: int | None = None) -> None:
+        # The setting is validated against the same choices at start-up (focal.settings).
+        self._kind = cast(KindSetting, kind or settings.FOCAL_INDEX_KIND)
         self._threshold = threshold or settings.FOCAL_INDEX_THRESHOLD
         self.index = SimilarityIndex(
             DESCRIPTOR_DIM, kind=self._kind, approximate_threshold=self._threshold

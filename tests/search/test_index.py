@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from search.index import SimilarityIndex
+from search.index import KindSetting, SimilarityIndex
 
 DIM = 48
 
@@ -36,7 +36,7 @@ def hit_ids(hits: list[tuple[int, float]]) -> list[int]:
     return [photo_id for photo_id, _ in hits]
 
 
-def make(kind: str, n: int = 2000, seed: int = 0, **kwargs) -> tuple:
+def make(kind: KindSetting, n: int = 2000, seed: int = 0, **kwargs) -> tuple:
     index = SimilarityIndex(DIM, kind=kind, background=False, **kwargs)
     vectors = descriptors(n, seed)
     ids = np.arange(1000, 1000 + n, dtype=np.int64)
