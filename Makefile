@@ -14,7 +14,7 @@ SECRET := SECRET_KEY_FILE=$(DATA_DIR)/secret_key FOCAL_DATA_DIR=$(DATA_DIR) FOCA
 # Tests make their own data directory; they share the model folder.
 TEST_ENV := env -u FOCAL_DATA_DIR FOCAL_MODEL_DIR=$(MODEL_DIR)
 
-.PHONY: run test lint install install-dev migrate clean
+.PHONY: run test lint install install-dev migrate models models-or-warn clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,18 @@ $(DATA_DIR)/secret_key:
 migrate: install $(DATA_DIR)/secret_key
 	$(SECRET) $(BIN)/python manage.py migrate --noinput
 
-run: migrate
+FETCH_MODELS := $(SECRET) $(BIN)/python manage.py fetch_models $(if $(MODELS_FROM),--from "$(MODELS_FROM)")
+
+# Downloads each model once (kept while its sha256 matches); MODELS_FROM=DIR copies instead.
+models: install $(DATA_DIR)/secret_key
+	$(FETCH_MODELS)
+
+# `make run` still serves without the models; portrait effects then fail with instructions.
+models-or-warn: install $(DATA_DIR)/secret_key
+	@$(FETCH_MODELS) || echo "WARNING: the segmentation models could not be fetched; portrait \
+	effects will fail until \`make models\` (or \`make models MODELS_FROM=DIR\`) succeeds."
+
+run: migrate models-or-warn
 	$(SECRET) PORT=$(PORT) $(BIN)/python manage.py serve
 
 lint: install-dev $(DATA_DIR)/secret_key
@@ -44,7 +55,7 @@ lint: install-dev $(DATA_DIR)/secret_key
 	$(BIN)/ruff format --check .
 	$(SECRET) $(BIN)/mypy .
 
-test: lint $(DATA_DIR)/secret_key
+test: lint models
 	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 	# The end-to-end worker tests once more on SQLite, the database `make run` uses.
 	$(TEST_ENV) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -m worker

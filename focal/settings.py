@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "focal",
     "gallery",
     "search",
+    "effects",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from effects.api import PhotoVariantsView, VariantView
 from focal import accounts
 from gallery.api import PhotoViewSet
 from search.api import SearchView, SimilarPhotosView
@@ -15,6 +16,7 @@ router.register("photos", PhotoViewSet, basename="photo")
 urlpatterns = [
     path("", include("gallery.urls")),
     path("", include("search.urls")),
+    path("", include("effects.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", accounts.signup, name="signup"),
@@ -22,6 +24,8 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("api/photos/<int:pk>/similar/", SimilarPhotosView.as_view(), name="api-similar"),
     path("api/search/", SearchView.as_view(), name="api-search"),
+    path("api/photos/<int:pk>/variants/", PhotoVariantsView.as_view(), name="api-variants"),
+    path("api/variants/<int:pk>/", VariantView.as_view(), name="api-variant"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -80,3 +80,8 @@ def png_claiming_size(width: int, height: int) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
     )
+
+
+def person_photo(name: str = "vs_001.jpg") -> bytes:
+    """A real photo of a person from the shared evaluation set (not copied into the repo)."""
+    return (SHARED / "datasets" / "human_segmentation" / "images" / name).read_bytes()

@@ -1,0 +1,87 @@
+"""Everything that changes variants. Views and the API call these.
+
+Only a photo's owner makes variants of it (a variant is shown to everyone who may see the
+photo, so nobody else may add pictures to it); the background photo of a `background` effect
+must be one the owner may see.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from effects.models import Variant
+from effects.spec import EffectSpec, SpecError
+from gallery import files
+from gallery.actions import PermissionDenied, User
+from gallery.models import Photo, Status
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RequestedVariant:
+    variant: Variant
+    created: bool  # False: an existing variant with the same spec was returned
+
+
+def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVariant:
+    """The photo's variant for `spec`, queued for rendering if it is new.
+
+    A variant that failed before is queued again (the reason may have been fixed, e.g. the
+    models were installed since); a pending, processing or ready one is returned as it is.
+    """
+    if not user.is_authenticated or photo.owner_id != user.pk:
+        raise PermissionDenied("Only the owner can make variants of this photo.")
+    if spec.photo is not None:
+        if spec.photo == photo.pk:
+            raise SpecError("photo", "choose another photo as the background")
+        if not Photo.objects.visible_to(user).filter(pk=spec.photo).exists():
+            raise SpecError("photo", f"there is no photo {spec.photo} among the photos you see")
+    canonical = spec.canonical()
+    existing = Variant.objects.filter(photo=photo, spec=canonical).first()
+    if existing is not None and existing.status != Status.FAILED:
+        return RequestedVariant(existing, created=False)
+    try:
+        with transaction.atomic():
+            if existing is not None:
+                Variant.objects.filter(pk=existing.pk).update(status=Status.PENDING, error="")
+                variant = Variant.objects.get(pk=existing.pk)
+            else:
+                variant = Variant.objects.create(photo=photo, effect=spec.effect, spec=canonical)
+            transaction.on_commit(lambda: enqueue_render(variant.pk))
+    except IntegrityError:
+        # The same request arrived twice at once; the other one created it.
+        return RequestedVariant(Variant.objects.get(photo=photo, spec=canonical), created=False)
+    return RequestedVariant(variant, created=True)
+
+
+def enqueue_render(variant_id: int) -> None:
+    from effects.tasks import render_variant
+
+    try:
+        render_variant.delay(variant_id)
+    except Exception:  # the broker is down: say so rather than spin forever
+        log.exception("could not queue variant %s", variant_id)
+        Variant.objects.filter(pk=variant_id).update(
+            status=Status.FAILED,
+            error="The processing queue is unavailable; try again in a moment.",
+        )
+
+
+def delete_variant(user: User, variant: Variant) -> None:
+    if not user.is_authenticated or (
+        variant.photo.owner_id != user.pk and not getattr(user, "is_staff", False)
+    ):
+        raise PermissionDenied("Only the owner can delete this variant.")
+    names = [name for name in (variant.image.name, variant.matte.name) if name]
+
+    def remove_files() -> None:
+        for name in names:
+            files.delete_file(name)
+
+    with transaction.atomic():
+        variant.delete()
+        transaction.on_commit(remove_files)

@@ -1,0 +1,29 @@
+"""Variants in the admin: what was rendered, how long it took and why it failed."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from effects.models import Variant
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin[Variant]):
+    list_display = ["preview_tag", "spec", "photo", "status", "subject", "render_ms", "created"]
+    list_display_links = ["preview_tag", "spec"]
+    list_filter = ["effect", "status"]
+    search_fields = ["spec", "photo__title", "photo__owner__username"]
+    list_select_related = ["photo"]
+    readonly_fields = [f.name for f in Variant._meta.fields] + ["preview_tag"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # variants are made from the photo page or the API
+
+    @admin.display(description="Result")
+    def preview_tag(self, variant: Variant) -> str:
+        url = variant.file_url("image")
+        if not url:
+            return "—"
+        return format_html('<img src="{}" alt="" style="height:60px;border-radius:4px">', url)

@@ -1,0 +1,80 @@
+"""Variants: an effect rendered from a photo, cached by (photo, canonical spec)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.urls import reverse
+
+from gallery.models import Photo, Status
+
+
+class Variant(models.Model):
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="variants")
+    effect = models.CharField(max_length=16)
+    spec = models.CharField(max_length=200)  # effects.spec canonical form: the cache key
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    error = models.CharField(max_length=500, blank=True)
+    image = models.FileField(max_length=200, blank=True)  # JPEG, or PNG with alpha (cut-out)
+    matte = models.FileField(max_length=200, blank=True)  # 8-bit PNG, 255 = subject
+    subject = models.CharField(max_length=20, blank=True)  # the VOC class that was used
+    timings = models.JSONField(default=dict, blank=True)  # phase -> milliseconds
+    render_ms = models.PositiveIntegerField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "spec"], name="one_variant_per_spec"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spec} of photo {self.photo_id}"
+
+    @property
+    def params(self) -> dict[str, object]:
+        from effects.spec import parse_canonical
+
+        data = parse_canonical(self.spec).to_dict()
+        data.pop("effect")
+        return data
+
+    @property
+    def label(self) -> str:
+        """A short human description, e.g. "Portrait · person · blur 50"."""
+        from effects.spec import Point, parse_canonical
+
+        spec = parse_canonical(self.spec)
+        names = {"portrait": "Portrait", "background": "New background", "colorpop": "Colour pop"}
+        parts = [names.get(spec.effect, "Cut-out")]
+        subject = self.subject or spec.subject
+        parts.append("clicked subject" if isinstance(subject, Point) else str(subject))
+        if spec.blur is not None:
+            parts.append(f"blur {spec.blur}{' disc' if spec.bokeh == 'disc' else ''}")
+        if spec.color:
+            parts.append(spec.color)
+        if spec.photo:
+            parts.append(f"photo {spec.photo}")
+        return " · ".join(parts)
+
+    def storage_name(self, role: str, extension: str) -> str:
+        # Inside the photo's folder, so deleting the photo removes its variants' files too.
+        return f"{self.photo.folder}/variants/{self.key.hex}-{role}.{extension}"
+
+    @property
+    def image_url(self) -> str | None:
+        return self.file_url("image")
+
+    @property
+    def matte_url(self) -> str | None:
+        return self.file_url("matte")
+
+    def file_url(self, kind: str) -> str | None:
+        field = {"image": self.image, "matte": self.matte}.get(kind)
+        if not field:
+            return None
+        token = format(int(self.updated.timestamp()), "x") if self.updated else "0"
+        return reverse("effects:variant-file", args=[self.pk, kind]) + f"?v={token}"

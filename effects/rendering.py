@@ -1,0 +1,100 @@
+"""Rendering one variant: the Django plumbing around effects.pipeline.render.
+
+Called by the Celery task with a variant id. Idempotent: a ready variant is skipped; files are
+written atomically under fresh names and the row changes last, so a worker killed at any point
+leaves either the old state or the new one, never a half-written file on a ready row.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from effects.models import Variant
+from effects.pipeline import render
+from effects.segmentation import get_segmenter
+from effects.spec import parse_canonical
+from gallery import files
+from gallery.imaging import encode_image, load_rgb
+from gallery.models import Photo, Status
+
+log = logging.getLogger(__name__)
+
+JPEG_QUALITY = 90
+
+
+class BackgroundMissing(Exception):
+    message = "The background photo was deleted; choose another one."
+
+
+def render_variant(variant_id: int) -> str:
+    """Render one variant; returns a word for the log: ready, skipped or gone.
+
+    Raises effects.matting.NoSubjectFound, effects.modelstore.ModelsNotInstalled,
+    gallery.imaging.ImageError or BackgroundMissing for failures the user should read.
+    """
+    with transaction.atomic():
+        variant = (
+            Variant.objects.select_for_update().select_related("photo").filter(pk=variant_id)
+        ).first()
+        if variant is None:
+            return "gone"
+        if variant.status == Status.READY and variant.image:
+            return "skipped"
+        variant.status = Status.PROCESSING
+        variant.save(update_fields=["status", "updated"])
+
+    started = time.perf_counter()
+    spec = parse_canonical(variant.spec)
+    original = load_rgb(files.media_path(str(variant.photo.original.name)))
+    decoded = time.perf_counter()
+    background = _background_pixels(spec.photo, original.shape) if spec.photo else None
+    segmenter = get_segmenter(settings.FOCAL_MODEL_DIR)
+    result = render(original, spec, segmenter, background)
+    encoded_at = time.perf_counter()
+    extension = "png" if result.format == "PNG" else "jpg"
+    image_name = variant.storage_name("image", extension)
+    matte_name = variant.storage_name("matte", "png")
+    files.write_atomic(image_name, encode_image(result.pixels, result.format, quality=JPEG_QUALITY))
+    files.write_atomic(matte_name, encode_image(result.matte, "PNG"))
+    finished = time.perf_counter()
+    timings = {
+        "decode": round((decoded - started) * 1000, 1),
+        **result.timings_ms,
+        "encode": round((finished - encoded_at) * 1000, 1),
+    }
+
+    with transaction.atomic():
+        current = Variant.objects.select_for_update().filter(pk=variant_id).first()
+        if current is None:  # deleted while we worked
+            files.delete_file(image_name)
+            files.delete_file(matte_name)
+            return "gone"
+        current.image.name = image_name
+        current.matte.name = matte_name
+        current.subject = result.subject
+        current.status = Status.READY
+        current.error = ""
+        current.timings = timings
+        current.render_ms = round((finished - started) * 1000)
+        current.save()
+    log.info(
+        "variant %s (%s) ready in %d ms (%s)",
+        variant_id,
+        variant.spec,
+        current.render_ms,
+        ", ".join(f"{k} {v:.0f}" for k, v in timings.items()),
+    )
+    return "ready"
+
+
+def _background_pixels(photo_id: int, shape: tuple[int, ...]) -> np.ndarray:
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None:
+        raise BackgroundMissing(BackgroundMissing.message)
+    # Decoded at about the size it will cover; compose.cover does the exact fit.
+    return load_rgb(files.media_path(str(photo.original.name)), max_side=max(shape[:2]))

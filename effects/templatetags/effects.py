@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+
+from effects.models import Variant
+from effects.spec import DEFAULT_BLUR, SUBJECT_CLASSES
+from gallery.models import Photo, Status
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def photo_effects(context: template.Context, photo: Photo) -> dict[str, Any]:
+    """What the photo page's effects panel shows: the variants, the one on display, and for the
+    owner the choices of subject and background photo. `photo` is already permission-checked."""
+    request: HttpRequest = context["request"]
+    variants = list(photo.variants.all()[:48])
+    wanted = request.GET.get("variant", "")
+    current: Variant | None = next((v for v in variants if str(v.pk) == wanted), None)
+    if current is None:
+        current = next((v for v in variants if v.status == Status.READY), None)
+    is_owner = request.user.is_authenticated and photo.owner_id == request.user.pk
+    backgrounds = []
+    if is_owner:
+        backgrounds = list(
+            Photo.objects.owned_by(request.user)
+            .filter(status=Status.READY)
+            .exclude(pk=photo.pk)
+            .only("pk", "title")[:100]
+        )
+    return {
+        "variants": variants,
+        "current": current,
+        "is_owner": is_owner,
+        "subjects": SUBJECT_CLASSES,
+        "default_blur": DEFAULT_BLUR,
+        "backgrounds": backgrounds,
+    }

@@ -1,0 +1,87 @@
+"""Effect pages: the form fallback for making variants (the photo page's script uses the API)
+and the permission-checked files of variants."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from effects.actions import delete_variant, request_variant
+from effects.models import Variant
+from effects.spec import SpecError, parse_spec
+from focal.auth import request_user
+from gallery import files
+from gallery.actions import title_from_filename
+from gallery.models import Photo
+
+
+def variant_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    photos = Photo.objects.visible_to(request_user(request))
+    variant = get_object_or_404(Variant.objects.filter(photo__in=photos), pk=pk)
+    field = {"image": variant.image, "matte": variant.matte}.get(kind)
+    if not field or not field.name:
+        raise Http404("No such file.")
+    try:
+        handle = files.media_path(field.name).open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing.") from None
+    extension = field.name.rsplit(".", 1)[-1]
+    stem = title_from_filename(variant.photo.display_title) or "photo"
+    response = FileResponse(
+        handle,
+        content_type="image/png" if extension == "png" else "image/jpeg",
+        as_attachment=request.GET.get("download") == "1",
+        filename=f"{stem}-{variant.effect}{'-matte' if kind == 'matte' else ''}.{extension}",
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+# The page's form has one button per effect and every effect's fields; each button uses its own.
+FORM_ACTIONS = {
+    "portrait": ("portrait", ("subject", "blur", "bokeh")),
+    "colorpop": ("colorpop", ("subject",)),
+    "cutout": ("cutout", ("subject",)),
+    "background-color": ("background", ("subject", "color")),
+    "background-photo": ("background", ("subject", "photo")),
+}
+
+
+def form_spec(form: QueryDict) -> dict[str, str]:
+    effect, fields = FORM_ACTIONS.get(form.get("action", ""), ("", ()))
+    data = {"effect": effect or form.get("action", "")}
+    data.update({name: form[name] for name in fields if form.get(name)})
+    return data
+
+
+@login_required
+@require_POST
+def variant_create(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = get_object_or_404(Photo.objects.owned_by(request.user), pk=pk)
+    try:
+        requested = request_variant(request.user, photo, parse_spec(form_spec(request.POST)))
+    except SpecError as exc:
+        messages.error(request, f"{exc.field}: {exc.message}")
+        return redirect(photo)
+    if requested.created:
+        messages.info(request, "Rendering… the result appears here when it is ready.")
+    query = urlencode({"variant": requested.variant.pk})
+    return redirect(f"{reverse('gallery:photo', args=[photo.pk])}?{query}#effects")
+
+
+@login_required
+@require_POST
+def variant_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    variant = get_object_or_404(
+        Variant.objects.filter(photo__in=Photo.objects.owned_by(request.user)), pk=pk
+    )
+    photo = variant.photo
+    delete_variant(request.user, variant)
+    messages.success(request, "Variant deleted.")
+    return redirect(f"{photo.get_absolute_url()}#effects")

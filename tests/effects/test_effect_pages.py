@@ -1,0 +1,87 @@
+"""The photo page's effects panel and its form fallback (no JavaScript)."""
+
+from __future__ import annotations
+
+import pytest
+
+from effects.models import Variant
+from effects.rendering import render_variant
+from gallery.models import Moderation
+from gallery.processing import process_photo
+from tests import images
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_owner_sees_the_portrait_button_and_subject_choices(login, alice, add_photo):
+    photo = add_photo(alice)
+    page = login(alice).get(f"/photos/{photo.pk}/").content.decode()
+    assert 'value="portrait"' in page and ">Portrait<" in page
+    for subject in ("auto", "person", "cat", "dog"):
+        assert f'<option value="{subject}"' in page
+    assert "effects/effects.js" in page
+
+
+def test_others_see_no_controls(login, alice, bob, add_photo):
+    photo = add_photo(alice, visibility="public", moderation=Moderation.APPROVED)
+    page = login(bob).get(f"/photos/{photo.pk}/").content.decode()
+    assert 'id="effect-form"' not in page and "No effects made of this photo yet" in page
+
+
+def test_the_form_makes_a_portrait_with_the_chosen_options(login, alice, add_photo):
+    photo = add_photo(alice)
+    form = {"action": "portrait", "subject": "dog", "blur": "70", "bokeh": "disc",
+            "color": "#ff0000", "photo": ""}  # fmt: skip
+    response = login(alice).post(f"/photos/{photo.pk}/variants/new", form)
+    variant = Variant.objects.get()
+    assert variant.spec == "portrait:subject=dog,blur=70,bokeh=disc"
+    assert response.status_code == 302 and f"variant={variant.pk}" in response["Location"]
+
+
+def test_the_form_makes_a_background_colour_variant(login, alice, add_photo):
+    photo = add_photo(alice)
+    form = {"action": "background-color", "subject": "auto", "blur": "50", "color": "#00FF00"}
+    login(alice).post(f"/photos/{photo.pk}/variants/new", form)
+    assert Variant.objects.get().spec == "background:subject=auto,color=#00ff00"
+
+
+def test_a_bad_form_says_why(login, alice, add_photo):
+    photo = add_photo(alice)
+    client = login(alice)
+    form = {"action": "portrait", "blur": "500"}
+    response = client.post(f"/photos/{photo.pk}/variants/new", form, follow=True)
+    assert "blur is a whole number from 0" in response.content.decode()
+    assert not Variant.objects.exists()
+
+
+def test_others_cannot_post_the_form(login, alice, bob, add_photo):
+    photo = add_photo(alice, visibility="public", moderation=Moderation.APPROVED)
+    response = login(bob).post(f"/photos/{photo.pk}/variants/new", {"action": "portrait"})
+    assert response.status_code == 404 and not Variant.objects.exists()
+    assert (
+        login().post(f"/photos/{photo.pk}/variants/new", {"action": "portrait"}).status_code == 302
+    )
+
+
+def test_the_form_needs_the_csrf_token(alice, add_photo):
+    from django.test import Client
+
+    photo = add_photo(alice)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    assert (
+        client.post(f"/photos/{photo.pk}/variants/new", {"action": "portrait"}).status_code == 403
+    )
+
+
+def test_a_ready_variant_shows_in_the_before_after_viewer(login, alice, add_photo, api):
+    photo = add_photo(alice, data=images.person_photo())
+    process_photo(photo.pk)
+    url = f"/api/photos/{photo.pk}/variants/"
+    variant_id = api(alice).post(url, {"effect": "portrait"}, format="json").json()["id"]
+    render_variant(variant_id)
+    page = login(alice).get(f"/photos/{photo.pk}/?variant={variant_id}").content.decode()
+    assert f"/variants/{variant_id}/file/image?v=" in page
+    assert 'id="compare" hidden' not in page and "Portrait · person · blur 50" in page
+    download = login(alice).get(f"/variants/{variant_id}/file/image?download=1")
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
