@@ -218,6 +218,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # faiss logs every CPU-feature probe at INFO on import.
+    "loggers": {"faiss.loader": {"level": "WARNING"}},
 }
 
 FILE_UPLOAD_HANDLERS = [

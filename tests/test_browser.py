@@ -98,8 +98,8 @@ def test_upload_three_photos_and_open_one(
 
     items.nth(0).locator("a", has_text="Open").click()
     page.wait_for_url("**/photos/*/")
-    page.wait_for_function("document.querySelector('.photo-main img').complete")
-    assert page.locator(".photo-main img").evaluate("img => img.naturalWidth") == 1280
+    page.wait_for_function("document.getElementById('photo-image').complete")
+    assert page.locator("#photo-image").evaluate("img => img.naturalWidth") == 1280
     assert "Ready" in page.inner_text("aside")
     if shots:
         page.screenshot(path=f"{shots}/photo.png", full_page=True)
@@ -116,3 +116,45 @@ def test_a_bad_file_shows_its_error_in_the_list(
     page.set_input_files("#file-input", [str(bad)])
     page.wait_for_selector("#upload-list .upload-item.error")
     assert "This is not a JPEG, PNG or WebP image." in page.inner_text("#upload-list")
+
+
+def test_one_click_portrait_then_compare_before_and_after(
+    celery_worker_process, live_server, browser_page, django_user_model
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gallery.actions import add_photo
+    from tests.conftest import wait_for
+
+    alice = django_user_model.objects.create_user("carol", password="carol-pass-123")
+    upload = SimpleUploadedFile("me.jpg", images.person_photo("vs_010.jpg"), "image/jpeg")
+    photo = add_photo(alice, upload).photo
+    wait_for(lambda: type(photo).objects.get(pk=photo.pk).status == "ready")
+    page = browser_page
+    sign_in(page, live_server.url, "carol", "carol-pass-123")
+    page.goto(f"{live_server.url}/photos/{photo.pk}/")
+
+    # Tap the person on the photo to choose the subject, then one click on Portrait.
+    page.click("#photo-image", position={"x": 200, "y": 150})
+    assert page.eval_on_selector("#effect-subject", "s => s.value").count(",") == 1
+    page.click("button[value=portrait]")
+    page.wait_for_selector("#effect-status progress", state="attached")
+    page.wait_for_selector("#compare:not([hidden])", timeout=60_000)
+    page.wait_for_function("document.getElementById('compare-after').naturalWidth > 0")
+    assert page.locator("#variant-list .variant").count() == 1
+    assert "person" in page.inner_text("#compare-label")
+
+    # The slider moves the split between before and after.
+    page.fill(".compare-range", "80")
+    split = page.eval_on_selector(".compare-after", "e => e.style.getPropertyValue('--split')")
+    assert split == "80%"
+    if shots := os.environ.get("FOCAL_SCREENSHOTS"):
+        page.screenshot(path=f"{shots}/portrait.png", full_page=True)
+
+    # A subject that is not there fails with the reason, in the page.
+    page.select_option("#effect-subject", "cat")
+    page.click("button[value=portrait]")
+    page.wait_for_selector("#effect-status .error", timeout=60_000)
+    assert "No cat found" in page.inner_text("#effect-status")
+    if shots:
+        page.screenshot(path=f"{shots}/portrait-failed.png", full_page=True)

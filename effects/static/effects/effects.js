@@ -104,7 +104,7 @@
     });
 
     // Tap the photo to choose the subject under the finger.
-    const photo = document.querySelector(".photo-main > a > img, .photo-main img");
+    const photo = document.getElementById("photo-image");
     const subject = document.getElementById("effect-subject");
     if (photo) {
       photo.style.cursor = "crosshair";
