@@ -36,6 +36,12 @@ MATTE_CONTRAST = 1.0  # gain around 0.5 before the guided filter: >1 hardens a h
 STRIP_ROWS = 256  # full-resolution rows processed at a time (bounds memory at 12 MP+)
 
 
+_NOTHING_RECOGNISED = (
+    "No subject recognised in this photo. Portrait effects know people, animals, "
+    "vehicles and some furniture; click on the subject to choose it."
+)
+
+
 class NoSubjectFound(Exception):
     """The requested subject is not in the photo. `message` is shown to the user as is."""
 
@@ -115,10 +121,7 @@ def select_subject(probs: np.ndarray, subject: Subject) -> Selection:
         scores[BACKGROUND] = 0
         scores[areas < MIN_CLASS_AREA] = 0
         if not scores.any():
-            raise NoSubjectFound(
-                "No subject recognised in this photo. Portrait effects know people, animals, "
-                "vehicles and some furniture; click on the subject to choose it."
-            )
+            raise NoSubjectFound(_NOTHING_RECOGNISED)
         class_index = int(scores.argmax())
     else:
         class_index = VOC_LABELS.index(subject)
@@ -127,6 +130,12 @@ def select_subject(probs: np.ndarray, subject: Subject) -> Selection:
                 f"No {subject} found in this photo; try subject auto or click on the subject."
             )
     region = _large_segments(labels == class_index, MIN_SEGMENT_AREA * pixels)
+    if not region.any():  # enough of the class in total, but only in specks
+        if subject == "auto":
+            raise NoSubjectFound(_NOTHING_RECOGNISED)
+        raise NoSubjectFound(
+            f"No {subject} found in this photo; try subject auto or click on the subject."
+        )
     return Selection(class_index, region)
 
 

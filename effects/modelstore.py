@@ -117,9 +117,13 @@ def fetch_models(
     results = []
     for model in manifest:
         target = dest / model.name
-        if target.is_file() and _sha256_of(target) == model.sha256:
-            results.append(FetchResult(model, target, "kept"))
-            continue
+        if target.is_file():
+            if _sha256_of(target) == model.sha256:
+                results.append(FetchResult(model, target, "kept"))
+                continue
+            # A wrong file under the final name (truncated, corrupt, an old version) must not
+            # survive a failed fetch: require_models() only checks sizes.
+            target.unlink()
         target.parent.mkdir(parents=True, exist_ok=True)
         if source_dir is not None:
             source = Path(source_dir) / model.name

@@ -38,6 +38,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "cutout": ("subject",),
 }
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_DIGITS = re.compile(r"[0-9]{1,19}")  # 2**63 - 1 has 19 digits
 _POINT = re.compile(r"point\((?P<x>[^,()]*),(?P<y>[^,()]*)\)")
 _CANONICAL_PARAM = re.compile(r"(?P<key>[a-z]+)=(?P<value>point\([^()]*\)|[^,]*)(?:,|$)")
 
@@ -231,7 +232,14 @@ def _parse_color(value: Any) -> str:
 
 
 def _parse_photo(value: Any) -> int:
-    number = _number(value)
+    # Integers (and digit strings) stay exact: through float, ids above 2**53 would change.
+    number: float | int | None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        number = _number(value)
     if number is None or number != int(number) or number < 1 or number > 2**63 - 1:
         raise SpecError("photo", "expected the id of one of your photos (a positive number)")
     return int(number)

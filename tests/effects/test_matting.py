@@ -1,0 +1,326 @@
+"""effects.matting with the real models: subject choice on a real photo, mattes on generated ones.
+
+The models come from FOCAL_MODEL_DIR (tests/testenv.py points it at var/models). A missing model
+is a failure here, not a skip: run `python manage.py fetch_models` first.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from effects import matting
+from effects.matting import Matte, NoSubjectFound, compute_matte, guided_upsample, select_subject
+from effects.pipeline import render
+from effects.segmentation import VOC_LABELS, Segmenter, get_segmenter
+from effects.spec import Point, parse_spec
+
+DATASET = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "human_segmentation"
+PHOTO = "vs_006"  # one person, 203x248, the ground truth covers about half the frame
+
+
+@pytest.fixture(scope="module")
+def segmenter() -> Segmenter:
+    return get_segmenter(Path(os.environ["FOCAL_MODEL_DIR"]))
+
+
+@pytest.fixture(scope="module")
+def person_photo() -> tuple[np.ndarray, np.ndarray]:
+    """(RGB photo, boolean ground-truth person mask) from the shared dataset."""
+    image = cv2.imread(str(DATASET / "images" / f"{PHOTO}.jpg"), cv2.IMREAD_COLOR)
+    truth = cv2.imread(str(DATASET / "masks" / f"{PHOTO}.png"), cv2.IMREAD_GRAYSCALE)
+    assert image is not None and truth is not None, f"{PHOTO} missing from {DATASET}"
+    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    image.flags.writeable = False  # compute_matte must not write into the photo
+    return image, truth > 127
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return np.count_nonzero(a & b) / np.count_nonzero(a | b)
+
+
+def relative(y: float, x: float, shape: tuple[int, ...]) -> Point:
+    return Point(x / (shape[1] - 1), y / (shape[0] - 1))
+
+
+# --- subject selection on a real photo -------------------------------------------------------
+
+
+def test_person_subject_gives_a_matte_matching_the_ground_truth(segmenter, person_photo):
+    image, truth = person_photo
+    matte = compute_matte(image, segmenter, "person")
+    assert isinstance(matte, Matte)
+    assert matte.class_name == "person"
+    assert matte.alpha.dtype == np.uint8 and matte.alpha.shape == image.shape[:2]
+    assert iou(matte.alpha >= 128, truth) > 0.8
+    # A soft matte with confident values: mostly 0 or 255, not a washed-out probability map.
+    assert np.mean((matte.alpha < 16) | (matte.alpha > 239)) > 0.85
+    assert {"segment", "select", "refine_person", "guided_filter"} <= set(matte.timings_ms)
+
+
+def test_auto_subject_picks_the_person(segmenter, person_photo):
+    image, truth = person_photo
+    matte = compute_matte(image, segmenter, "auto")
+    assert matte.class_name == "person"
+    assert iou(matte.alpha >= 128, truth) > 0.8
+
+
+def test_a_point_on_the_person_selects_the_person(segmenter, person_photo):
+    image, truth = person_photo
+    # The ground-truth pixel deepest inside the person.
+    depth = cv2.distanceTransform(truth.astype(np.uint8), cv2.DIST_L2, 5)
+    y, x = np.unravel_index(int(depth.argmax()), depth.shape)
+    assert depth[y, x] > 20
+    matte = compute_matte(image, segmenter, relative(float(y), float(x), image.shape))
+    assert matte.class_name == "person"
+    assert iou(matte.alpha >= 128, truth) > 0.8
+
+
+def test_a_point_far_in_the_background_finds_no_subject(segmenter, person_photo):
+    image, truth = person_photo
+    height, width = truth.shape
+    # Precondition: the top-left corner region is well away from the person.
+    assert not truth[: height // 5, : width // 5].any()
+    with pytest.raises(NoSubjectFound) as caught:
+        compute_matte(image, segmenter, Point(0.0, 0.0))
+    assert "click" in caught.value.message.lower()
+    assert caught.value.code == "no_subject"
+
+
+def test_a_class_not_in_the_photo_raises_no_subject_found_naming_it(segmenter, person_photo):
+    image, _ = person_photo
+    with pytest.raises(NoSubjectFound) as caught:
+        compute_matte(image, segmenter, "cat")
+    message = caught.value.message
+    assert "cat" in message
+    assert message == str(caught.value)
+    assert message[0].isupper() and message.endswith(".")
+
+
+def test_the_matte_scales_with_the_photo(segmenter, person_photo):
+    """A 3x upscale (above the working size, so the strip path runs) gives the same matte."""
+    image, truth = person_photo
+    height, width = image.shape[:2]
+    big = cv2.resize(image, (3 * width, 3 * height), interpolation=cv2.INTER_CUBIC)
+    big_truth = cv2.resize(truth.astype(np.uint8), (3 * width, 3 * height)) > 0
+    matte = compute_matte(big, segmenter, "person")
+    assert matte.alpha.shape == big.shape[:2]
+    assert iou(matte.alpha >= 128, big_truth) > 0.8
+    small = compute_matte(image, segmenter, "person").alpha
+    shrunk = cv2.resize(matte.alpha, (width, height), interpolation=cv2.INTER_AREA)
+    assert iou(shrunk >= 128, small >= 128) > 0.9
+
+
+def test_the_photo_is_not_modified(segmenter, person_photo):
+    image, _ = person_photo
+    before = image.copy()
+    matte = compute_matte(image, segmenter, "auto")
+    assert np.array_equal(image, before)
+    assert not np.shares_memory(matte.alpha, image)
+
+
+# --- photos with nothing to find -------------------------------------------------------------
+
+
+def _scenes() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    gradient = np.tile(np.linspace(0, 255, 320).astype(np.uint8), (240, 1))
+    return {
+        "flat grey": np.full((240, 320, 3), 128, np.uint8),
+        "flat white": np.full((240, 320, 3), 255, np.uint8),
+        "sensor noise on a wall": (128 + rng.integers(-20, 21, (240, 320, 3))).astype(np.uint8),
+        "grey noise": np.repeat(rng.integers(0, 256, (240, 320, 1), dtype=np.uint8), 3, axis=2),
+        "blotchy colour noise": cv2.GaussianBlur(
+            rng.integers(0, 256, (240, 320, 3), dtype=np.uint8), (0, 0), 3
+        ),
+        "gradient": np.dstack([gradient] * 3),
+    }
+
+
+@pytest.mark.parametrize("scene", list(_scenes()))
+def test_auto_finds_no_subject_in_a_generated_image(segmenter, scene):
+    image = _scenes()[scene]
+    with pytest.raises(NoSubjectFound) as caught:
+        compute_matte(image, segmenter, "auto")
+    assert "No subject recognised" in caught.value.message
+
+
+@pytest.mark.parametrize("subject", ["person", Point(0.5, 0.5)])
+def test_person_or_a_click_on_a_flat_image_finds_no_subject(segmenter, subject):
+    with pytest.raises(NoSubjectFound):
+        compute_matte(np.full((120, 160, 3), 200, np.uint8), segmenter, subject)
+
+
+# --- the guided upsample on generated images --------------------------------------------------
+
+
+def red_disc_scene(height: int = 600, width: int = 900) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    ys, xs = np.mgrid[:height, :width]
+    disc = (ys - height / 2) ** 2 + (xs - width / 2) ** 2 < (height / 3) ** 2
+    image = np.empty((height, width, 3), np.int64)
+    image[:] = (60, 160, 70)
+    image[disc] = (220, 40, 40)
+    image += rng.integers(-8, 9, image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8), disc
+
+
+def test_the_guided_upsample_puts_the_edge_where_the_full_size_photo_has_it():
+    image, disc = red_disc_scene()
+    height, width = disc.shape
+    work = cv2.resize(image, (width // 3, height // 3), interpolation=cv2.INTER_AREA)
+    soft = cv2.resize(disc.astype(np.float32), work.shape[1::-1], interpolation=cv2.INTER_AREA)
+    alpha = guided_upsample(work, soft, image)
+    assert alpha.shape == disc.shape and alpha.dtype == np.uint8
+    plain = np.clip(cv2.resize(soft, (width, height)) * 255 + 0.5, 0, 255).astype(np.uint8)
+
+    def error(matte: np.ndarray) -> float:
+        return float(np.abs(matte / 255 - disc).mean())
+
+    def unsure(matte: np.ndarray) -> int:
+        return int(np.count_nonzero((matte > 25) & (matte < 230)))
+
+    assert iou(alpha >= 128, disc) > 0.995
+    assert error(alpha) < 0.5 * error(plain)
+    assert unsure(alpha) < 0.2 * unsure(plain)
+    # Sharp subject: inside the disc (2 px from its edge) the matte is (nearly) opaque.
+    inner = cv2.erode(disc.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    outer = ~cv2.dilate(disc.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert alpha[inner].min() >= 230 and alpha[outer].max() <= 25
+
+
+def test_the_guided_upsample_has_no_seams_between_strips(monkeypatch):
+    image, disc = red_disc_scene(700, 513)  # not a multiple of the strip height
+    work = cv2.resize(image, (171, 233), interpolation=cv2.INTER_AREA)
+    soft = cv2.resize(disc.astype(np.float32), (171, 233), interpolation=cv2.INTER_AREA)
+    in_strips = guided_upsample(work, soft, image)
+    monkeypatch.setattr(matting, "STRIP_ROWS", 10_000)
+    at_once = guided_upsample(work, soft, image)
+    assert np.abs(in_strips.astype(int) - at_once.astype(int)).max() <= 1
+
+
+def test_the_guided_upsample_at_working_size_keeps_the_size():
+    image, disc = red_disc_scene(200, 300)
+    alpha = guided_upsample(image, disc.astype(np.float32), image)
+    assert alpha.shape == disc.shape
+    assert iou(alpha >= 128, disc) > 0.99
+
+
+# --- subject choice on synthetic class probabilities ------------------------------------------
+
+PERSON_INDEX = VOC_LABELS.index("person")
+SOFA_INDEX = VOC_LABELS.index("sofa")
+
+
+def probabilities(labels: np.ndarray, confidence: float = 0.9) -> np.ndarray:
+    """Class probabilities (h, w, 21) with `confidence` on the given label per pixel."""
+    rest = (1 - confidence) / (len(VOC_LABELS) - 1)
+    probs = np.full((*labels.shape, len(VOC_LABELS)), rest, np.float32)
+    np.put_along_axis(probs, labels[..., None].astype(np.int64), confidence, axis=2)
+    return probs
+
+
+def test_auto_prefers_a_central_subject_to_a_larger_sliver_at_the_edge():
+    labels = np.zeros((100, 160), np.uint8)
+    labels[:, :16] = SOFA_INDEX  # 10% of the frame, along the edge
+    labels[30:70, 65:95] = PERSON_INDEX  # 7.5%, in the middle
+    selection = select_subject(probabilities(labels), "auto")
+    assert selection.class_name == "person"
+    assert np.array_equal(selection.region, labels == PERSON_INDEX)
+
+
+def test_a_class_subject_keeps_every_sizeable_segment_and_drops_specks():
+    labels = np.zeros((100, 160), np.uint8)
+    labels[10:50, 10:40] = PERSON_INDEX
+    labels[50:90, 110:140] = PERSON_INDEX
+    labels[95, 80] = PERSON_INDEX  # a one-pixel speck
+    selection = select_subject(probabilities(labels), "person")
+    assert selection.region[10:50, 10:40].all() and selection.region[50:90, 110:140].all()
+    assert not selection.region[95, 80]
+
+
+def test_a_click_selects_only_the_segment_under_it():
+    labels = np.zeros((100, 160), np.uint8)
+    labels[10:50, 10:40] = PERSON_INDEX
+    labels[50:90, 110:140] = PERSON_INDEX
+    selection = select_subject(probabilities(labels), Point(125 / 159, 70 / 99))
+    assert selection.class_name == "person"
+    assert selection.region[50:90, 110:140].all() and not selection.region[10:50, 10:40].any()
+
+
+def test_a_click_just_beside_a_subject_snaps_to_it_but_not_from_far_away():
+    labels = np.zeros((100, 160), np.uint8)
+    labels[40:60, 70:90] = SOFA_INDEX
+    near = Point(93 / 159, 50 / 99)  # 4 px right of the sofa: within CLICK_RADIUS (8 px)
+    assert select_subject(probabilities(labels), near).class_name == "sofa"
+    with pytest.raises(NoSubjectFound):
+        select_subject(probabilities(labels), Point(150 / 159, 50 / 99))
+
+
+@pytest.mark.parametrize("subject", ["person", "auto"])
+def test_a_class_present_only_as_specks_is_not_a_subject(subject):
+    """Enough of the class in total, but no segment large enough: NoSubjectFound, no crash."""
+    labels = np.zeros((100, 100), np.uint8)
+    for i in range(10):  # ten 3x3 specks: 0.9% of the frame, each below MIN_SEGMENT_AREA
+        labels[5 + 9 * i : 8 + 9 * i, 5 + 9 * i : 8 + 9 * i] = PERSON_INDEX
+    assert np.mean(labels == PERSON_INDEX) >= matting.MIN_CLASS_AREA
+    with pytest.raises(NoSubjectFound):
+        select_subject(probabilities(labels), subject)
+
+
+# --- the render pipeline ----------------------------------------------------------------------
+
+SPECS: dict[str, tuple[dict[str, Any], str, int]] = {
+    "portrait": ({"effect": "portrait", "blur": 80}, "JPEG", 3),
+    "portrait disc": ({"effect": "portrait", "bokeh": "disc"}, "JPEG", 3),
+    "colour": ({"effect": "background", "color": "#00ff00"}, "JPEG", 3),
+    "photo": ({"effect": "background", "photo": 5}, "JPEG", 3),
+    "colour pop": ({"effect": "colorpop", "subject": "auto"}, "JPEG", 3),
+    "cutout": ({"effect": "cutout"}, "PNG", 4),
+}
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_render_produces_each_effect_and_leaves_the_original_alone(segmenter, person_photo, name):
+    image, truth = person_photo
+    data, output_format, channels = SPECS[name]
+    before = image.copy()
+    backdrop = np.zeros((50, 80, 3), np.uint8)
+    backdrop[:] = (0, 0, 255)
+    result = render(image, parse_spec(data), segmenter, background=backdrop)
+    assert np.array_equal(image, before)
+    assert result.format == output_format
+    assert result.pixels.shape == (*image.shape[:2], channels)
+    assert result.pixels.dtype == np.uint8
+    assert result.subject == "person"
+    assert result.matte.shape == image.shape[:2]
+    assert iou(result.matte >= 128, truth) > 0.8
+    assert "effect" in result.timings_ms
+    inside = result.matte == 255
+    assert np.array_equal(result.pixels[inside][:, :3], image[inside])
+    if name == "photo":
+        assert (result.pixels[result.matte == 0] == (0, 0, 255)).all()
+    if name == "cutout":
+        assert np.array_equal(result.pixels[..., 3], result.matte)
+
+
+def test_render_needs_the_background_photo_for_a_photo_spec(segmenter, person_photo):
+    image, _ = person_photo
+    with pytest.raises(ValueError, match="photo"):
+        render(image, parse_spec({"effect": "background", "photo": 5}), segmenter)
+
+
+def test_render_rejects_a_non_rgb_image(segmenter):
+    with pytest.raises(ValueError):
+        render(np.zeros((20, 20), np.uint8), parse_spec({"effect": "cutout"}), segmenter)
+
+
+def test_render_passes_no_subject_found_on(segmenter, person_photo):
+    image, _ = person_photo
+    with pytest.raises(NoSubjectFound):
+        render(image, parse_spec({"effect": "portrait", "subject": "cat"}), segmenter)
