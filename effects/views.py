@@ -56,7 +56,7 @@ FORM_ACTIONS = {
 def form_spec(form: QueryDict) -> dict[str, str]:
     effect, fields = FORM_ACTIONS.get(form.get("action", ""), ("", ()))
     data = {"effect": effect or form.get("action", "")}
-    data.update({name: form[name] for name in fields if form.get(name)})
+    data.update({name: str(form[name]) for name in fields if form.get(name)})
     return data
 
 

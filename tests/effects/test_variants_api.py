@@ -126,8 +126,8 @@ def test_a_rendered_portrait_has_an_image_and_a_full_size_matte(api, alice, port
     body = api(alice).get(f"/api/variants/{variant_id}/").json()
     assert body["status"] == "ready" and body["subject"] == "person" and body["error"] == ""
     variant = Variant.objects.get(pk=variant_id)
-    result = Image.open(files.media_path(variant.image.name))
-    matte = Image.open(files.media_path(variant.matte.name))
+    result = Image.open(files.media_path(str(variant.image.name)))
+    matte = Image.open(files.media_path(str(variant.matte.name)))
     assert result.format == "JPEG" and result.size == (photo.width, photo.height)
     assert matte.format == "PNG" and matte.mode == "L" and matte.size == result.size
     alpha = np.asarray(matte)
@@ -141,14 +141,14 @@ def test_a_cutout_is_a_png_with_alpha(api, alice, portrait_of):
     photo = portrait_of(alice)
     variant_id = post(api(alice), photo, effect="cutout").json()["id"]
     render_variant(variant_id)
-    image = Image.open(files.media_path(Variant.objects.get(pk=variant_id).image.name))
+    image = Image.open(files.media_path(str(Variant.objects.get(pk=variant_id).image.name)))
     assert image.format == "PNG" and image.mode == "RGBA"
 
 
 def test_a_missing_subject_fails_with_a_readable_reason(api, alice, portrait_of):
     photo = portrait_of(alice)
     variant_id = post(api(alice), photo, effect="portrait", subject="cat").json()["id"]
-    assert render_task.apply(args=[variant_id]).get() == "failed"
+    assert render_task.apply(args=(variant_id,)).get() == "failed"
     body = api(alice).get(f"/api/variants/{variant_id}/").json()
     assert body["status"] == "failed" and "No cat found" in body["error"]
     assert body["image_url"] is None
@@ -161,7 +161,7 @@ def test_missing_models_fail_with_instructions(api, alice, portrait_of, settings
     settings.FOCAL_MODEL_DIR = tmp_path / "no-models"
     photo = portrait_of(alice)
     variant_id = post(api(alice), photo, effect="portrait").json()["id"]
-    assert render_task.apply(args=[variant_id]).get() == "failed"
+    assert render_task.apply(args=(variant_id,)).get() == "failed"
     assert "fetch_models" in Variant.objects.get(pk=variant_id).error
 
 
@@ -170,7 +170,7 @@ def test_a_deleted_background_photo_fails_visibly(api, alice, portrait_of, add_p
     other = add_photo(alice, seed=9)
     variant_id = post(api(alice), photo, effect="background", photo=other.pk).json()["id"]
     other.delete()
-    assert render_task.apply(args=[variant_id]).get() == "failed"
+    assert render_task.apply(args=(variant_id,)).get() == "failed"
     assert "background photo was deleted" in Variant.objects.get(pk=variant_id).error
 
 
@@ -188,7 +188,7 @@ def test_deleting_the_photo_deletes_its_variants_and_files(
     variant_id = post(api(alice), photo, effect="portrait").json()["id"]
     render_variant(variant_id)
     variant = Variant.objects.get(pk=variant_id)
-    paths = [files.media_path(variant.image.name), files.media_path(variant.matte.name)]
+    paths = [files.media_path(str(variant.image.name)), files.media_path(str(variant.matte.name))]
     assert all(p.exists() for p in paths)
     with django_capture_on_commit_callbacks(execute=True):
         assert api(alice).delete(f"/api/photos/{photo.pk}/").status_code == 204
@@ -200,7 +200,7 @@ def test_the_owner_deletes_a_variant(api, alice, portrait_of, django_capture_on_
     photo = portrait_of(alice)
     variant_id = post(api(alice), photo, effect="colorpop").json()["id"]
     render_variant(variant_id)
-    image = files.media_path(Variant.objects.get(pk=variant_id).image.name)
+    image = files.media_path(str(Variant.objects.get(pk=variant_id).image.name))
     with django_capture_on_commit_callbacks(execute=True):
         assert api(alice).delete(f"/api/variants/{variant_id}/").status_code == 204
     assert not image.exists() and not Variant.objects.exists()
