@@ -21,10 +21,11 @@ from effects.models import Variant
 from effects.spec import BOKEH_SHAPES, EFFECTS, SUBJECT_CLASSES, EffectSpec, SpecError, parse_spec
 from focal.api_errors import ApiError
 from gallery.actions import PermissionDenied
+from gallery.api import AbsoluteUrls
 from gallery.models import Photo
 
 
-class VariantSerializer(serializers.ModelSerializer[Variant]):
+class VariantSerializer(AbsoluteUrls, serializers.ModelSerializer[Variant]):
     params = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
     mask_url = serializers.SerializerMethodField()
@@ -55,10 +56,6 @@ class VariantSerializer(serializers.ModelSerializer[Variant]):
 
     def get_params(self, variant: Variant) -> dict[str, Any]:
         return variant.params
-
-    def _absolute(self, path: str | None) -> str | None:
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if path and request else path
 
     def get_image_url(self, variant: Variant) -> str | None:
         return self._absolute(variant.file_url("image"))

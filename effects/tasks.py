@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from celery import Task, shared_task
 
@@ -11,9 +12,9 @@ from effects.models import Variant
 from effects.modelstore import ModelsNotInstalled
 from effects.rendering import BackgroundMissing
 from effects.rendering import render_variant as run_render
+from focal.jobs import MAX_RETRIES, run_job
 from gallery.imaging import ImageError
 from gallery.models import Status
-from gallery.tasks import MAX_RETRIES, TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +26,24 @@ MODELS_MISSING = (
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
 def render_variant(self: Task, variant_id: int) -> str:
+    return run_job(
+        self,
+        partial(_render, variant_id),
+        partial(mark_failed, variant_id),
+        name=f"variant {variant_id}",
+        gave_up="Rendering kept failing; try again later.",
+        crashed="The effect could not be rendered ({exc}).",
+        readable=(NoSubjectFound, BackgroundMissing, ImageError),
+    )
+
+
+def _render(variant_id: int) -> str:
     try:
         return run_render(variant_id)
-    except (NoSubjectFound, BackgroundMissing, ImageError) as exc:
-        return mark_failed(variant_id, exc.message)
     except ModelsNotInstalled as exc:
+        # The operator's log names the folder and files; the user gets what to do about it.
         log.error("variant %s: %s", variant_id, exc.message)
         return mark_failed(variant_id, MODELS_MISSING)
-    except TRANSIENT_ERRORS as exc:
-        if self.request.retries >= MAX_RETRIES:
-            return mark_failed(variant_id, "Rendering kept failing; try again later.")
-        log.warning("variant %s: transient error %r, retrying", variant_id, exc)
-        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
-    except Exception as exc:
-        log.exception("variant %s: rendering failed", variant_id)
-        return mark_failed(variant_id, f"The effect could not be rendered ({exc}).")
 
 
 def mark_failed(variant_id: int, reason: str) -> str:

@@ -19,7 +19,19 @@ from gallery.models import Photo, Visibility
 from gallery.uploads import upload_limit_text, upload_too_large
 
 
-class PhotoSerializer(serializers.ModelSerializer[Photo]):
+class AbsoluteUrls:
+    """For serializers: site paths as absolute URLs of the request being answered."""
+
+    context: dict[str, Any]
+
+    def _absolute(self, path: str | None) -> str | None:
+        request = self.context.get("request")
+        if path is None or request is None:
+            return path
+        return request.build_absolute_uri(path)
+
+
+class PhotoSerializer(AbsoluteUrls, serializers.ModelSerializer[Photo]):
     owner = serializers.CharField(source="owner.get_username", read_only=True)
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -49,12 +61,6 @@ class PhotoSerializer(serializers.ModelSerializer[Photo]):
             "owner",
         ]
         read_only_fields = [f for f in fields if f not in ("title", "visibility")]
-
-    def _absolute(self, path: str | None) -> str | None:
-        request = self.context.get("request")
-        if path is None or request is None:
-            return path
-        return request.build_absolute_uri(path)
 
     def get_image_url(self, photo: Photo) -> str | None:
         return self._absolute(photo.file_url("original"))
