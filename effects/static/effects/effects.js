@@ -106,6 +106,11 @@
     // Tap the photo to choose the subject under the finger.
     const photo = document.getElementById("photo-image");
     const subject = document.getElementById("effect-subject");
+    const hint = document.getElementById("click-hint");
+    const hintText = hint.textContent;
+    subject.addEventListener("change", () => {
+      if (!subject.selectedOptions[0]?.dataset.point) hint.textContent = hintText;
+    });
     if (photo) {
       photo.style.cursor = "crosshair";
       photo.addEventListener("click", (event) => {
@@ -122,7 +127,7 @@
         option.value = `${x},${y}`;
         option.textContent = `the subject I tapped (${Math.round(x * 100)}%, ${Math.round(y * 100)}%)`;
         subject.value = option.value;
-        document.getElementById("click-hint").textContent = "Subject chosen: now press Portrait (or another effect).";
+        hint.textContent = "Subject chosen: now press Portrait (or another effect).";
         form.querySelector("button[value=portrait]").focus();
       });
     }
