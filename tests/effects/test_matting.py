@@ -211,6 +211,30 @@ def test_the_guided_upsample_at_working_size_keeps_the_size():
     assert iou(alpha >= 128, disc) > 0.99
 
 
+class _EverythingIsAPerson:
+    """Stands in for the Segmenter in _fuse_selfie: the selfie model is sure everywhere."""
+
+    def person_probability(self, image: np.ndarray) -> np.ndarray:
+        return np.ones((256, 256), np.float32)
+
+
+def test_the_selfie_model_is_limited_by_its_crop_only():
+    """Inside the box around the person (plus GATE_MARGIN) the selfie model counts in full."""
+    region = np.zeros((100, 100), bool)
+    region[40:60, 45:55] = True  # 20 x 10 at label resolution, 200 x 100 at working size
+    work = np.zeros((1000, 1000, 3), np.uint8)
+    selection = matting.Selection(PERSON_INDEX, region)
+    soft = np.zeros((1000, 1000), np.float32)
+    fused = matting._fuse_selfie(soft, work, selection, _EverythingIsAPerson())  # type: ignore[arg-type]
+    weight = np.float32(matting.SELFIE_WEIGHT)
+    top, bottom, left, right = matting._box_around(region, (1000, 1000), matting.GATE_MARGIN)
+    assert (top, bottom, left, right) == (350, 650, 400, 600)  # 0.25 x 200 px on each side
+    assert np.allclose(fused[top:bottom, left:right], weight)  # up to the box's edge
+    outside = np.ones_like(fused, bool)
+    outside[top:bottom, left:right] = False
+    assert not fused[outside].any()
+
+
 # --- subject choice on synthetic class probabilities ------------------------------------------
 
 PERSON_INDEX = VOC_LABELS.index("person")
