@@ -124,7 +124,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=24, help="photos per size")
     parser.add_argument("--sizes", default="1,12", help="megapixels, from 1 and 12")
     parser.add_argument("--clients", type=int, default=4, help="parallel upload requests")
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="use this Redis as broker and result store (e.g. redis://127.0.0.1:6379/13) "
+        "instead of the filesystem broker; the database stays SQLite",
+    )
     args = parser.parse_args()
+    overrides = {"REDIS_URL": args.redis} if args.redis else {}
     cores = os.cpu_count() or 1
     rows = []
     for megapixels in [int(s) for s in args.sizes.split(",")]:
@@ -132,7 +139,9 @@ def main() -> None:
         one_core, all_cores = decode_ceiling(paths)
         with (
             tempfile.TemporaryDirectory(prefix="focal-bench-") as tmp,
-            local_site(Path(tmp), worker_concurrency=cores, web_workers=2) as site,
+            local_site(
+                Path(tmp), worker_concurrency=cores, web_workers=2, env_overrides=overrides
+            ) as site,
         ):
             ingest(site.url, site.token, paths[:2], args.clients)  # warm the processes
             seconds, _ = ingest(site.url, site.token, paths[2:], args.clients)
@@ -141,8 +150,10 @@ def main() -> None:
         mb = statistics.mean(p.stat().st_size for p in paths) / 2**20
         rows.append((megapixels, len(paths) - 2, mb, rate, one_core, all_cores, phases))
 
+    broker = "Redis broker" if args.redis else "filesystem broker"
     print(
-        f"\nIngest throughput on {cores} cores (upload request → ready, {args.clients} clients)\n"
+        f"\nIngest throughput on {cores} cores (upload request → ready, {args.clients} clients, "
+        f"SQLite, {broker})\n"
     )
     print(
         "| size | photos | avg file | ingest photos/s | decode-only, 1 core "

@@ -177,12 +177,19 @@ else:
         "data_folder_out": _queue_dir,
         "control_folder": str(DATA_DIR / "broker-control"),
         "store_processed": False,
-        "polling_interval": 0.2,
+        # The worker only looks for messages this often, and also waits this long after a
+        # task ends before taking the next one (with all its slots full it polls nothing).
+        # 0.2 s capped ingest at ~10 photos/s; 0.05 s costs ~0.4% of a core when idle.
+        "polling_interval": 0.05,
     }
     CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'celery-results'}"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands a message over as soon as a slot frees, and several workers may share it, so
+# each takes one task per process at a time. The filesystem broker serves the single local
+# worker by polling: a few tasks held in the worker's memory keep its processes busy
+# between polls (1 MP ingest 18 -> 27 photos/s measured on 2 cores).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1 if REDIS_URL else 4
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_SERIALIZER = "json"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

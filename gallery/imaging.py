@@ -145,8 +145,10 @@ def load_rgb(source: str | Path | IO[bytes] | bytes, max_side: int | None = None
             scale = max_side / max(image.size)
             if scale < 1:
                 image.draft("RGB", (int(image.width * scale) + 1, int(image.height * scale) + 1))
-        upright = ImageOps.exif_transpose(image)
-        rgb = _to_rgb_array(upright)
+        # In place: no copy of the pixels when the orientation is 1 or absent (most photos);
+        # otherwise the same transpose as exif_transpose() returning a new image.
+        ImageOps.exif_transpose(image, in_place=True)
+        rgb = _to_rgb_array(image)
     if max_side is not None:
         rgb = fit_long_side(rgb, max_side)
     return rgb
@@ -197,7 +199,9 @@ def _to_rgb_array(image: Image.Image) -> np.ndarray:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba)
-    return np.ascontiguousarray(np.asarray(image.convert("RGB")))
+    if image.mode != "RGB":
+        image = image.convert("RGB")  # convert() copies even when the mode is already RGB
+    return np.ascontiguousarray(np.asarray(image))
 
 
 def _orientation(exif: Image.Exif) -> int:
