@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "focal.settings")
 
@@ -24,3 +25,11 @@ def _make_local_broker_folders(sender: Celery, **kwargs: object) -> None:
     backend = str(sender.conf.result_backend or "")
     if backend.startswith("file://"):
         Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+
+
+@worker_ready.connect
+def _requeue_after_restart(sender: object, **kwargs: object) -> None:
+    if str(app.conf.broker_url).startswith("filesystem://"):
+        from focal.recovery import requeue_unfinished
+
+        requeue_unfinished()
