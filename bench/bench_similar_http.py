@@ -1,0 +1,387 @@
+"""Latency of the real similar-photos endpoint over HTTP, with N photos indexed.
+
+Run from the repository root (about 1 minute at 100k on 2 cores with SQLite, 1.5 with
+PostgreSQL: mostly the inserts and the index build inside the server):
+
+    .venv/bin/python -m bench.bench_similar_http [--photos 100000] [--requests 300]
+        [--database-url postgres://postgres@127.0.0.1:5432/focal_bench]
+
+It starts Focal as `make run` does (tests.localsite: `manage.py serve`, gunicorn gthread with
+one web worker and 4 threads, plus a Celery worker) in a temporary data directory, on SQLite
+with the filesystem broker by default. With --database-url it uses that PostgreSQL database
+instead: the database is created by the benchmark (it must not exist yet and its name must
+start with "focal_bench"), ANALYZEd after the bulk load, and dropped at the end.
+
+Data: N ready photos with descriptors of the real dimension, drawn by bench_search's
+"clustered" generator (square-rooted, L2-normalised histograms: the value range of the real
+descriptor), one IndexChange row each, as search.indexing.record_descriptor would leave them.
+Alice owns most photos, bob a few (--bob-share); a share of each user's photos is public and
+approved (--public-share), a few are public but pending or rejected, the rest private. So
+alice sees nearly everything, bob only his own and the shared ones, anonymous only the shared
+ones: the permission filter of search.service is exercised at three selectivities.
+
+After a warm-up (the first search makes the server load every descriptor and build its index),
+each user asks GET /api/photos/{id}/similar/?k=10 for random photos they may see, one request
+at a time on a keep-alive connection, interleaved with GET /api/photos/{id}/ for the same
+photo as a same-run baseline: the difference is the search's own share (vector lookup, index
+search, permission filtering). Every answer is checked: status 200, k results, and only photos
+that user may see.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from bench.bench_search import Descriptors
+
+ROOT = Path(__file__).resolve().parents[1]
+K = 10
+TARGET_MEDIAN_MS = 25.0  # at 100k photos
+INSERT_BATCH = 5_000
+
+
+def log(message: str) -> None:
+    print(f"# {time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------ database
+
+
+@contextmanager
+def throwaway_postgres(url: str) -> Iterator[None]:
+    """Create the database named in `url` (refusing an existing one) and drop it afterwards."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name.startswith("focal_bench") or not name.replace("_", "").isalnum():
+        raise SystemExit(f"refusing database {name!r}: its name must start with focal_bench")
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists:
+            raise SystemExit(f"database {name} exists already; drop it or choose another name")
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        log(f"dropped database {name}")
+
+
+@dataclass
+class Population:
+    alice_token: str
+    bob_token: str
+    visible: dict[str, np.ndarray]  # user -> sorted ids of the photos that user may see
+    insert_s: float
+
+
+def populate(n: int, bob_share: float, public_share: float, seed: int) -> Population:
+    """Bulk-insert n ready photos with descriptors and change-log rows (Django is set up)."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from rest_framework.authtoken.models import Token
+
+    from gallery.models import Moderation, Photo, Status, Visibility
+    from search.descriptors import DESCRIPTOR_DIM, DESCRIPTOR_VERSION
+    from search.models import Descriptor, IndexChange
+
+    users = get_user_model()
+    alice = users.objects.get(username="alice")
+    bob = users.objects.create_user(username="bob")
+    alice_token = Token.objects.get(user=alice).key
+    bob_token = Token.objects.create(user=bob).key
+
+    rng = np.random.default_rng(seed)
+    owners = np.where(rng.random(n) < bob_share, bob.pk, alice.pk)
+    draw = rng.random(n)
+    pending_share = rejected_share = 0.01
+    visibility = np.where(
+        draw < public_share + pending_share + rejected_share,
+        Visibility.PUBLIC.value,
+        Visibility.PRIVATE.value,
+    )
+    moderation = np.select(
+        [draw < public_share, draw < public_share + pending_share],
+        [Moderation.APPROVED.value, Moderation.PENDING.value],
+        default=Moderation.REJECTED.value,
+    )
+    moderation = np.where(visibility == Visibility.PUBLIC.value, moderation, "pending")
+    log(f"generating {n:,} clustered descriptors (dim {DESCRIPTOR_DIM})")
+    vectors = Descriptors(DESCRIPTOR_DIM, "clustered", seed=seed).sample(n)
+
+    started = time.perf_counter()
+    ids = np.empty(n, np.int64)
+    for start in range(0, n, INSERT_BATCH):
+        stop = min(n, start + INSERT_BATCH)
+        with transaction.atomic():
+            photos = [
+                Photo(
+                    owner_id=int(owners[i]),
+                    original=f"photos/bench/{i}/original.jpg",
+                    thumbnail=f"photos/bench/{i}/thumb.webp",
+                    preview=f"photos/bench/{i}/preview.jpg",
+                    sha256=secrets.token_hex(32),
+                    byte_size=2_000_000,
+                    width=4000,
+                    height=3000,
+                    format="JPEG",
+                    title=f"Bench photo {i}",
+                    visibility=str(visibility[i]),
+                    moderation=str(moderation[i]),
+                    status=Status.READY.value,
+                    processing_ms=900,
+                )
+                for i in range(start, stop)
+            ]
+            Photo.objects.bulk_create(photos)
+            ids[start:stop] = [p.pk for p in photos]
+            Descriptor.objects.bulk_create(
+                Descriptor(
+                    photo_id=int(ids[i]), version=DESCRIPTOR_VERSION, vector=Descriptor.pack(v)
+                )
+                for i, v in zip(range(start, stop), vectors[start:stop], strict=True)
+            )
+            IndexChange.objects.bulk_create(
+                IndexChange(photo_id=int(photo_id), added=True) for photo_id in ids[start:stop]
+            )
+        if (stop // INSERT_BATCH) % 5 == 0 or stop == n:
+            log(f"inserted {stop:,} photos")
+    insert_s = time.perf_counter() - started
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # Planner statistics, as autovacuum gathers them within a minute or so of a bulk load.
+        # Without them PostgreSQL estimates 1 row per condition and filters the hits through
+        # a bitmap of every photo the user owns (100k photos: alice 25.1 ms median, not 9.7).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    from django.contrib.auth.models import AnonymousUser
+
+    visible = {
+        name: np.sort(
+            np.fromiter(Photo.objects.visible_to(user).values_list("pk", flat=True), np.int64)
+        )
+        for name, user in (("alice", alice), ("bob", bob), ("anonymous", AnonymousUser()))
+    }
+    return Population(alice_token, bob_token, visible, insert_s)
+
+
+# ---------------------------------------------------------------------------------- http
+
+
+class Client:
+    """One keep-alive connection to 127.0.0.1, reopened if the server closes it."""
+
+    def __init__(self, url: str, token: str | None) -> None:
+        parts = urlsplit(url)
+        if parts.hostname != "127.0.0.1":
+            raise ValueError("this benchmark only talks to 127.0.0.1")
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.headers = {"Accept": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Token {token}"
+        self.conn: http.client.HTTPConnection | None = None
+
+    def get(self, path: str, timeout: float = 30) -> tuple[int, bytes]:
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+            self.conn.timeout = timeout
+            if self.conn.sock is not None:
+                self.conn.sock.settimeout(timeout)
+            try:
+                self.conn.request("GET", path, headers=self.headers)
+                response = self.conn.getresponse()
+                body = response.read()
+                if response.will_close:
+                    self.close()
+                return response.status, body
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()  # keep-alive timed out between requests: once more, fresh
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+@dataclass
+class Timings:
+    similar_ms: np.ndarray
+    detail_ms: np.ndarray
+    wall_s: float
+    short: int  # answers with fewer than k results
+
+
+def run_user(
+    client: Client, ids: np.ndarray, visible: np.ndarray, n_requests: int, rng: Any
+) -> Timings:
+    """Time similar and detail requests for random visible photos, interleaved."""
+    chosen = rng.choice(ids, size=n_requests, replace=len(ids) < n_requests)
+    visible_set = set(visible.tolist())
+    similar, detail = np.empty(n_requests), np.empty(n_requests)
+    short = 0
+    similar_wall = 0.0
+    for i, photo_id in enumerate(chosen.tolist()):
+        started = time.perf_counter()
+        status, body = client.get(f"/api/photos/{photo_id}/similar/?k={K}")
+        similar[i] = time.perf_counter() - started
+        similar_wall += similar[i]
+        if status != 200:
+            raise RuntimeError(f"similar {photo_id}: HTTP {status}: {body[:300]!r}")
+        results = json.loads(body)["results"]
+        got = [r["id"] for r in results]
+        if not set(got) <= visible_set or photo_id in got:
+            raise RuntimeError(f"similar {photo_id}: a result this user may not see: {got}")
+        short += len(got) < K
+
+        started = time.perf_counter()
+        status, body = client.get(f"/api/photos/{photo_id}/")
+        detail[i] = time.perf_counter() - started
+        if status != 200:
+            raise RuntimeError(f"detail {photo_id}: HTTP {status}: {body[:300]!r}")
+    return Timings(similar * 1e3, detail * 1e3, similar_wall, short)
+
+
+def fmt(values: np.ndarray) -> tuple[str, str]:
+    return f"{np.median(values):.1f}", f"{np.percentile(values, 95):.1f}"
+
+
+# ---------------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--photos", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=300, help="per user (max 2000)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed requests per user")
+    parser.add_argument("--bob-share", type=float, default=0.05, help="photos owned by bob")
+    parser.add_argument(
+        "--public-share", type=float, default=0.05, help="photos public and approved"
+    )
+    parser.add_argument("--database-url", default=None, help="throwaway PostgreSQL database")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if not 1 <= args.requests <= 2000 or not 0 <= args.warmup <= 200:
+        raise SystemExit("--requests must be 1..2000 and --warmup 0..200")
+
+    data_dir = Path(tempfile.mkdtemp(prefix="focal-bench-http-"))
+    # The same settings as the server's, so this process can insert into its database.
+    os.environ["FOCAL_DATA_DIR"] = str(data_dir)
+    os.environ["SECRET_KEY"] = "local-site-secret"
+    os.environ.setdefault("FOCAL_MODEL_DIR", str(ROOT / "var" / "models"))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "focal.settings"
+    os.environ.pop("REDIS_URL", None)  # filesystem broker: the worker is idle here anyway
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+
+    from tests.localsite import local_site
+
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, data_dir, ignore_errors=True)
+        if args.database_url:
+            stack.enter_context(throwaway_postgres(args.database_url))
+        log(f"starting the server in {data_dir}")
+        site = stack.enter_context(local_site(data_dir, keep_services=bool(args.database_url)))
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.db import connection
+
+        engine = connection.vendor
+        pop = populate(args.photos, args.bob_share, args.public_share, args.seed)
+        connection.close()
+        log(f"inserted in {pop.insert_s:.1f} s; warming up (the server loads its index)")
+
+        tokens = {"alice": pop.alice_token, "bob": pop.bob_token, "anonymous": None}
+        clients = {name: Client(site.url, token) for name, token in tokens.items()}
+        first = int(pop.visible["anonymous"][0])
+        started = time.perf_counter()
+        status, body = clients["alice"].get(f"/api/photos/{first}/similar/?k={K}", timeout=900)
+        load_s = time.perf_counter() - started
+        if status != 200:
+            raise RuntimeError(f"warm-up: HTTP {status}: {body[:500]!r}")
+        rng = np.random.default_rng(args.seed + 1)
+        for name, client in clients.items():
+            for photo_id in rng.choice(pop.visible[name], size=args.warmup).tolist():
+                client.get(f"/api/photos/{photo_id}/similar/?k={K}")
+                client.get(f"/api/photos/{photo_id}/")
+
+        results: dict[str, Timings] = {}
+        load_before = os.getloadavg()[0]
+        for name, client in clients.items():
+            log(f"{args.requests} similar + {args.requests} detail requests as {name}")
+            results[name] = run_user(
+                client, pop.visible[name], pop.visible[name], args.requests, rng
+            )
+        for client in clients.values():
+            client.close()
+        server_log = site.log_path.read_text(errors="replace")
+        loaded = [line for line in server_log.splitlines() if "loaded" in line and "index" in line]
+
+    n = args.photos
+    print("## Similar-photos endpoint over HTTP\n")
+    print(
+        f"{n:,} photos ({engine}, {settings.FOCAL_INDEX_KIND} index, threshold "
+        f"{settings.FOCAL_INDEX_THRESHOLD:,}), `manage.py serve` with 1 gunicorn worker x 4 "
+        f"threads, {os.cpu_count()} CPUs, load average {load_before:.2f} before timing; "
+        f"{args.requests} requests per user, one at a time, keep-alive, k={K}. "
+        f"Inserting took {pop.insert_s:.1f} s; the first search (server loads and indexes every "
+        f"descriptor) {load_s:.1f} s.\n"
+    )
+    if loaded:
+        print(f"Server log: `{loaded[-1].strip()[-120:]}`\n")
+    rows = []
+    for name, t in results.items():
+        share = len(pop.visible[name]) / n
+        sim_med, sim_p95 = fmt(t.similar_ms)
+        det_med, det_p95 = fmt(t.detail_ms)
+        own = np.median(t.similar_ms) - np.median(t.detail_ms)
+        rps = len(t.similar_ms) / t.wall_s
+        verdict = "met" if np.median(t.similar_ms) < TARGET_MEDIAN_MS else "NOT met"
+        rows.append(
+            f"| {name} | {len(pop.visible[name]):,} ({share:.1%}) | {sim_med} / {sim_p95} | "
+            f"{rps:.0f} | {det_med} / {det_p95} | {own:.1f} | {t.short} | "
+            f"< {TARGET_MEDIAN_MS:.0f} ms median: {verdict} |"
+        )
+    print(
+        "| user | photos visible | similar ms (median / p95) | similar req/s (sequential) | "
+        "detail ms, baseline (median / p95) | search's own share, ms (median difference) | "
+        f"answers with < {K} results | target at 100k |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end (2 cores shared: timings noisy)")
+
+
+if __name__ == "__main__":
+    main()
