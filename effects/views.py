@@ -27,20 +27,14 @@ def variant_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     field = {"image": variant.image, "matte": variant.matte}.get(kind)
     if not field or not field.name:
         raise Http404("No such file.")
-    try:
-        handle = files.media_path(field.name).open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing.") from None
     extension = field.name.rsplit(".", 1)[-1]
     stem = title_from_filename(variant.photo.display_title) or "photo"
-    response = FileResponse(
-        handle,
-        content_type="image/png" if extension == "png" else "image/jpeg",
-        as_attachment=request.GET.get("download") == "1",
+    return files.file_response(
+        field.name,
+        "image/png" if extension == "png" else "image/jpeg",
         filename=f"{stem}-{variant.effect}{'-matte' if kind == 'matte' else ''}.{extension}",
+        download=request.GET.get("download") == "1",
     )
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
 
 
 # The page's form has one button per effect and every effect's fields; each button uses its own.

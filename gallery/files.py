@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
+from django.http import FileResponse, Http404
 
 
 def media_path(name: str) -> Path:
@@ -41,6 +42,22 @@ def write_atomic(name: str, data: bytes | Iterable[bytes]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def file_response(name: str, content_type: str, *, filename: str, download: bool) -> FileResponse:
+    """A media file for a view that has checked permissions; 404 if it is gone from disk.
+
+    URLs carry a version, so browsers may keep the bytes, but only for this user (private).
+    """
+    try:
+        handle = media_path(name).open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing.") from None
+    response = FileResponse(
+        handle, content_type=content_type, as_attachment=download, filename=filename
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 def delete_tree(name: str) -> None:

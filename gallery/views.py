@@ -48,24 +48,16 @@ def photo_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     name = photo.file_name(kind)
     if not name:
         raise Http404("No such file.")
-    try:
-        handle = files.media_path(name).open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing.") from None
     content_type = {"thumb": "image/webp", "preview": "image/jpeg"}.get(
         kind, CONTENT_TYPES.get(photo.format, "application/octet-stream")
     )
-    download = request.GET.get("download") == "1"
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=download,
+    return files.file_response(
+        name,
+        content_type,
         filename=f"{actions.title_from_filename(photo.display_title) or 'photo'}"
         f".{name.rsplit('.', 1)[-1]}",
+        download=request.GET.get("download") == "1",
     )
-    # URLs carry a version, so browsers may keep the bytes; only for this user, though.
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
 
 
 @login_required
