@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from effects.models import Variant
 from effects.spec import DEFAULT_BLUR, SUBJECT_CLASSES
+from effects.views import FORM_ACTIONS
 from gallery.models import Photo, Status
 
 register = template.Library()
@@ -38,4 +39,6 @@ def photo_effects(context: template.Context, photo: Photo) -> dict[str, Any]:
         "subjects": SUBJECT_CLASSES,
         "default_blur": DEFAULT_BLUR,
         "backgrounds": backgrounds,
+        # The page script builds its API requests from the same table as the form fallback.
+        "actions": FORM_ACTIONS,
     }

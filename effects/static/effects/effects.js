@@ -12,13 +12,9 @@
   const range = compare.querySelector(".compare-range");
   const variantUrl = (id) => panel.dataset.variantApi.replace(/0\/$/, `${id}/`);
   const csrf = form ? form.querySelector("[name=csrfmiddlewaretoken]").value : "";
-  const ACTIONS = {
-    portrait: ["portrait", ["subject", "blur", "bokeh"]],
-    colorpop: ["colorpop", ["subject"]],
-    cutout: ["cutout", ["subject"]],
-    "background-color": ["background", ["subject", "color"]],
-    "background-photo": ["background", ["subject", "photo"]],
-  };
+  // Button value -> [effect, fields it sends]: effects.views.FORM_ACTIONS, rendered by the page.
+  const actionsTable = document.getElementById("effect-actions");
+  const ACTIONS = actionsTable ? JSON.parse(actionsTable.textContent) : {};
 
   const say = (html, cls = "") => { statusBox.innerHTML = `<p class="${cls}">${html}</p>`; };
   const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
