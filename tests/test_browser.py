@@ -127,7 +127,7 @@ def test_one_click_portrait_then_compare_before_and_after(
     from tests.conftest import wait_for
 
     alice = django_user_model.objects.create_user("carol", password="carol-pass-123")
-    upload = SimpleUploadedFile("me.jpg", images.person_photo("vs_010.jpg"), "image/jpeg")
+    upload = SimpleUploadedFile("me.jpg", images.person_photo(), "image/jpeg")
     photo = add_photo(alice, upload).photo
     wait_for(lambda: type(photo).objects.get(pk=photo.pk).status == "ready")
     page = browser_page

@@ -23,7 +23,7 @@ def finished(url: str, client):
 
 def test_a_portrait_is_rendered_by_the_worker(celery_worker_process, api, alice):
     client = api(alice)
-    upload = SimpleUploadedFile("me.jpg", images.person_photo("vs_010.jpg"), "image/jpeg")
+    upload = SimpleUploadedFile("me.jpg", images.person_photo(), "image/jpeg")
     photo = client.post("/api/photos/", {"image": upload}, format="multipart").json()
     wait_for(lambda: finished(f"/api/photos/{photo['id']}/", client))
 

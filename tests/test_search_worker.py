@@ -8,11 +8,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageEnhance
 
+from tests import images
 from tests.conftest import wait_for
-from tests.images import SHARED
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-PHOTOS = SHARED / "datasets" / "human_segmentation" / "images"
 
 
 def near_copy(data: bytes) -> bytes:
@@ -28,8 +27,8 @@ def near_copy(data: bytes) -> bytes:
 
 
 def test_a_near_copy_is_found_first(celery_worker_process, api, alice):
-    original = (PHOTOS / "vs_010.jpg").read_bytes()
-    other = (PHOTOS / "vs_100.jpg").read_bytes()
+    original = images.sample_jpeg("astronaut")
+    other = images.sample_jpeg("coffee")
     client = api(alice)
     uploaded = {}
     for name, data in [("original", original), ("copy", near_copy(original)), ("other", other)]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
@@ -15,9 +13,7 @@ from search.descriptors import (
     colour_query_descriptor,
     score_from_similarity,
 )
-
-PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "human_segmentation"
-N_PHOTOS = 8
+from tests import images
 
 
 def thumbnail(rgb: np.ndarray, side: int = 320) -> np.ndarray:
@@ -42,17 +38,8 @@ def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def photos() -> list[np.ndarray]:
-    """A few real photos (RGB, 320 px thumbnails). Missing data is an error, not a skip."""
-    folder = PHOTOS / "images"
-    assert folder.is_dir(), f"test photos not found: {folder} (the shared datasets folder)"
-    paths = sorted(folder.glob("*.jpg"))[:N_PHOTOS]
-    assert len(paths) == N_PHOTOS, f"expected at least {N_PHOTOS} photos in {folder}"
-    out = []
-    for path in paths:
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        assert bgr is not None, f"cannot read {path}"
-        out.append(thumbnail(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
-    return out
+    """Eight real photos (scikit-image's public-domain samples) as 320 px thumbnails."""
+    return [thumbnail(images.sample(name)) for name in images.SAMPLES]
 
 
 def dominated(colour: tuple[int, int, int], other: tuple[int, int, int], seed: int) -> np.ndarray:
