@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from gallery import files
+from gallery.exif import exif_details
 from gallery.imaging import CorruptImage, ImageTooLarge, inspect_image
 from gallery.models import Moderation, Photo, Status, Visibility
 from gallery.uploads import upload_limit_text
@@ -75,6 +76,7 @@ def add_photo(
         format=info.format,
         taken_at=info.taken_at,
         camera=info.camera,
+        exif=exif_details(upload.file),
         title=(title.strip() or title_from_filename(upload.name or ""))[:200],
         visibility=visibility,
         moderation=Moderation.APPROVED if _auto_approved(owner) else Moderation.PENDING,

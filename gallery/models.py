@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -32,6 +33,13 @@ class Status(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+def _shared_q(user: AbstractBaseUser | AnonymousUser | None) -> Q:
+    """Whose-ever photos are shared with `user`: public and approved, or for staff public."""
+    if user is not None and user.is_authenticated and getattr(user, "is_staff", False):
+        return Q(visibility=Visibility.PUBLIC)
+    return Q(visibility=Visibility.PUBLIC, moderation=Moderation.APPROVED)
+
+
 class PhotoQuerySet(models.QuerySet["Photo"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> PhotoQuerySet:
         """The photos `user` may see. Every page, API endpoint and search path uses this.
@@ -40,12 +48,16 @@ class PhotoQuerySet(models.QuerySet["Photo"]):
         Staff: also public photos still waiting for review (they review them). Nobody sees
         another user's private photos.
         """
-        shared = Q(visibility=Visibility.PUBLIC, moderation=Moderation.APPROVED)
         if user is None or not user.is_authenticated:
-            return self.filter(shared)
-        if getattr(user, "is_staff", False):
-            shared |= Q(visibility=Visibility.PUBLIC)
-        return self.filter(shared | Q(owner_id=user.pk))
+            return self.filter(_shared_q(user))
+        return self.filter(_shared_q(user) | Q(owner_id=user.pk))
+
+    def shared_with(self, user: AbstractBaseUser | AnonymousUser | None) -> PhotoQuerySet:
+        """Other people's photos that `user` may see (the part of visible_to() not their own)."""
+        others = self.filter(_shared_q(user))
+        if user is not None and user.is_authenticated:
+            others = others.exclude(owner_id=user.pk)
+        return others
 
     def owned_by(self, user: AbstractBaseUser | AnonymousUser) -> PhotoQuerySet:
         if not user.is_authenticated:
@@ -70,6 +82,7 @@ class Photo(models.Model):
     )
     original = models.FileField(upload_to=_original_path, max_length=200)
     thumbnail = models.FileField(max_length=200, blank=True)  # ~320 px long side, WebP
+    tile = models.FileField(max_length=200, blank=True)  # ~640 px long side, WebP
     preview = models.FileField(max_length=200, blank=True)  # ~1280 px long side, JPEG
     sha256 = models.CharField(max_length=64, db_index=True)
     byte_size = models.BigIntegerField()
@@ -77,7 +90,11 @@ class Photo(models.Model):
     height = models.PositiveIntegerField()
     format = models.CharField(max_length=8)
     taken_at = models.DateTimeField(null=True, blank=True)
+    # What the gallery sorts and groups by: when the photo was taken, or else when it arrived.
+    shot_at = models.DateTimeField(default=timezone.now)
     camera = models.CharField(max_length=120, blank=True)
+    # Camera settings read from the file's EXIF at upload (gallery.exif.exif_details).
+    exif = models.JSONField(default=dict, blank=True)
     title = models.CharField(max_length=200, blank=True)
     visibility = models.CharField(
         max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
@@ -85,6 +102,7 @@ class Photo(models.Model):
     moderation = models.CharField(
         max_length=8, choices=Moderation.choices, default=Moderation.PENDING
     )
+    moderation_note = models.CharField(max_length=300, blank=True)  # why it was rejected
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     error = models.CharField(max_length=500, blank=True)
     processing_ms = models.PositiveIntegerField(null=True, blank=True)
@@ -102,10 +120,23 @@ class Photo(models.Model):
         indexes = [
             models.Index(fields=["visibility", "moderation", "created"]),
             models.Index(fields=["owner", "created"]),
+            # The gallery's keyset pages: one range scan for your own photos, one for shared.
+            models.Index(fields=["owner", "shot_at", "id"], name="photo_owner_timeline"),
+            models.Index(
+                fields=["visibility", "status", "shot_at", "id"], name="photo_shared_timeline"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title or f"Photo {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.taken_at is not None:
+            self.shot_at = self.taken_at
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "taken_at" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "shot_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:photo", args=[self.pk])
@@ -127,11 +158,23 @@ class Photo(models.Model):
         return self.title or "Untitled"
 
     def file_name(self, kind: str) -> str | None:
-        """The storage name of the original ("original"), thumbnail or preview, if made."""
-        field = {"original": self.original, "thumb": self.thumbnail, "preview": self.preview}.get(
-            kind
-        )
+        """The storage name of the original, "thumb", "tile" or "preview", if made."""
+        field = {
+            "original": self.original,
+            "thumb": self.thumbnail,
+            "tile": self.tile,
+            "preview": self.preview,
+        }.get(kind)
         return field.name if field else None
+
+    def fitted_size(self, long_side: int) -> tuple[int, int]:
+        """(width, height) of a rendition whose long side is at most `long_side` pixels,
+        rounded as gallery.imaging.fit_long_side rounds."""
+        largest = max(self.width, self.height, 1)
+        if largest <= long_side:
+            return self.width, self.height
+        scale = long_side / largest
+        return max(1, round(self.width * scale)), max(1, round(self.height * scale))
 
     def file_url(self, kind: str) -> str | None:
         if not self.file_name(kind):

@@ -23,7 +23,8 @@ from search.indexing import describe, record_descriptor
 
 log = logging.getLogger(__name__)
 
-THUMBNAIL_SIDE = 320
+THUMBNAIL_SIDE = 320  # the descriptor is computed from these pixels: changing it changes search
+TILE_SIDE = 640  # grid tiles on high-density screens and phones
 PREVIEW_SIDE = 1280
 
 
@@ -32,6 +33,7 @@ class Rendition:
     """What processing produced, before it is recorded on the row."""
 
     thumbnail: str
+    tile: str
     preview: str
     descriptor: np.ndarray
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -53,7 +55,7 @@ def process_photo(photo_id: int) -> str:
         photo = Photo.objects.select_for_update().filter(pk=photo_id).first()
         if photo is None:
             return "gone"
-        if photo.status == Status.READY and photo.thumbnail and photo.preview:
+        if photo.status == Status.READY and photo.thumbnail and photo.tile and photo.preview:
             return "skipped"
         photo.status = Status.PROCESSING
         photo.save(update_fields=["status", "updated"])
@@ -66,16 +68,19 @@ def process_photo(photo_id: int) -> str:
         current = Photo.objects.select_for_update().filter(pk=photo_id).first()
         if current is None:
             # Deleted while we worked: its folder is being removed; make sure ours go too.
-            files.delete_file(rendition.thumbnail)
-            files.delete_file(rendition.preview)
+            for name in (rendition.thumbnail, rendition.tile, rendition.preview):
+                files.delete_file(name)
             return "gone"
         current.thumbnail.name = rendition.thumbnail
+        current.tile.name = rendition.tile
         current.preview.name = rendition.preview
         current.status = Status.READY
         current.error = ""
         current.processing_ms = elapsed_ms
         current.save(
-            update_fields=["thumbnail", "preview", "status", "error", "processing_ms", "updated"]
+            update_fields=[
+                *("thumbnail", "tile", "preview", "status", "error", "processing_ms", "updated")
+            ]
         )
         record_descriptor(current.pk, rendition.descriptor)
     log.info(
@@ -101,10 +106,14 @@ def make_renditions(photo: Photo) -> Rendition:
     preview, small = decode_for_gallery(files.media_path(str(photo.original.name)))
     lap("decode")
     thumbnail_name = photo.storage_name("thumb", "webp")
+    tile_name = photo.storage_name("tile", "webp")
     preview_name = photo.storage_name("preview", "jpg")
     files.write_atomic(thumbnail_name, encode_image(small, "WEBP", quality=80))
+    files.write_atomic(
+        tile_name, encode_image(fit_long_side(preview, TILE_SIDE), "WEBP", quality=75)
+    )
     files.write_atomic(preview_name, encode_image(preview, "JPEG", quality=85))
     lap("thumbnails")
     descriptor = describe(small)
     lap("descriptor")
-    return Rendition(thumbnail_name, preview_name, descriptor, timings)
+    return Rendition(thumbnail_name, tile_name, preview_name, descriptor, timings)

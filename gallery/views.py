@@ -48,7 +48,7 @@ def photo_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     name = photo.file_name(kind)
     if not name:
         raise Http404("No such file.")
-    content_type = {"thumb": "image/webp", "preview": "image/jpeg"}.get(
+    content_type = {"thumb": "image/webp", "tile": "image/webp", "preview": "image/jpeg"}.get(
         kind, CONTENT_TYPES.get(photo.format, "application/octet-stream")
     )
     return files.file_response(

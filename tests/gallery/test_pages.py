@@ -81,7 +81,7 @@ def test_deleting_removes_the_row_and_every_file(
     process_photo(photo.pk)
     photo.refresh_from_db()
     folder = files.media_path(photo.folder)
-    assert len(list(folder.iterdir())) == 3
+    assert len(list(folder.iterdir())) == 4  # original, thumbnail, tile, preview
     with django_capture_on_commit_callbacks(execute=True):
         response = login(alice).post(f"/photos/{photo.pk}/delete")
     assert response.status_code == 302

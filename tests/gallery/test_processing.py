@@ -68,7 +68,12 @@ def test_running_twice_is_harmless(alice, add_photo):
     Photo.objects.filter(pk=photo.pk).update(status=Status.PENDING)
     assert process_photo(photo.pk) == "ready"
     folder = files.media_path(photo.folder)
-    assert sorted(p.name for p in folder.iterdir()) == ["original.jpg", "preview.jpg", "thumb.webp"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "original.jpg",
+        "preview.jpg",
+        "thumb.webp",
+        "tile.webp",
+    ]
 
 
 def test_a_deleted_photo_is_skipped(alice, add_photo):

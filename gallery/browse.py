@@ -1,0 +1,156 @@
+"""The gallery's timeline: photos newest first by when they were taken, in keyset pages.
+
+A page is asked for by a cursor (the sort key of the last photo seen), never by an offset, so
+the 2,000th page costs what the first does. What a person may see is two index range scans,
+merged here: their own photos (any status: they see their uploads progress) and other people's
+ready photos shared with them (`Photo.objects.shared_with`). Each scan walks its own index
+(`photo_owner_timeline`, `photo_shared_timeline`) in order and stops after one page, so the cost
+does not depend on how many photos exist or how few of them a user may see.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from gallery.models import Photo, Status
+
+User = AbstractBaseUser | AnonymousUser
+
+MAX_PAGE = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, order=True)
+class Cursor:
+    """A position in the timeline: the sort key (shot_at, id) of a photo."""
+
+    shot_at: datetime
+    id: int
+
+    def __str__(self) -> str:
+        micros = (self.shot_at - _EPOCH) // _MICROSECOND  # exact: no float rounding
+        return f"{micros}.{self.id}"
+
+    @classmethod
+    def of(cls, photo: Photo) -> Cursor:
+        return cls(photo.shot_at, photo.pk)
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        """The cursor in `text`, or None for a missing or malformed one (the first page)."""
+        if not text:
+            return None
+        micros, _, pk = text.partition(".")
+        if not (micros.lstrip("-").isdigit() and pk.isdigit()) or len(text) > 40:
+            return None
+        try:
+            when = _EPOCH + int(micros) * _MICROSECOND
+        except OverflowError:
+            return None
+        photo_id = int(pk)
+        return cls(when, photo_id) if photo_id < 2**63 else None
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    photos: list[Photo]
+    next_cursor: Cursor | None  # None: this is the last page
+
+
+@dataclass(frozen=True)
+class Day:
+    """Photos of one calendar day, with whether the day starts a new month in the listing."""
+
+    day: date
+    photos: list[Photo]
+    new_month: bool
+
+
+def timeline(
+    user: User, *, mine: bool = False, after: Cursor | None = None, limit: int = 48
+) -> TimelinePage:
+    """Up to `limit` photos older than `after` (or the newest), newest first."""
+    limit = max(1, min(limit, MAX_PAGE))
+    photos = _merged(_sources(user, mine), after, older=True, limit=limit + 1)
+    more = len(photos) > limit
+    photos = photos[:limit]
+    return TimelinePage(photos, Cursor.of(photos[-1]) if more and photos else None)
+
+
+def neighbours(
+    user: User, photo: Photo, *, mine: bool = False
+) -> tuple[Photo | None, Photo | None]:
+    """The photos just newer and just older than `photo` in the same timeline."""
+    here = Cursor.of(photo)
+    sources = _sources(user, mine)
+    newer = _merged(sources, here, older=False, limit=1)
+    older = _merged(sources, here, older=True, limit=1)
+    return (newer[0] if newer else None, older[0] if older else None)
+
+
+def by_day(photos: Iterable[Photo], previous: date | None = None) -> list[Day]:
+    """Consecutive photos grouped by the day they were taken (UTC dates).
+
+    `previous` is the day of the photo before these (from an earlier page), so a month heading
+    is not repeated when a page starts inside a month.
+    """
+    days: list[Day] = []
+    for photo in photos:
+        when = photo.shot_at.astimezone(UTC).date()
+        if days and days[-1].day == when:
+            days[-1].photos.append(photo)
+            continue
+        last = days[-1].day if days else previous
+        new_month = last is None or (last.year, last.month) != (when.year, when.month)
+        days.append(Day(when, [photo], new_month))
+    return days
+
+
+def _sources(user: User, mine: bool) -> list[QuerySet[Photo]]:
+    """The querysets whose union is the timeline; each is one ordered index range scan."""
+    sources: list[QuerySet[Photo]] = []
+    if user.is_authenticated:
+        sources.append(Photo.objects.filter(owner_id=user.pk))
+    if not mine:
+        sources.append(Photo.objects.shared_with(user).filter(status=Status.READY))
+    return sources
+
+
+def _merged(
+    sources: list[QuerySet[Photo]], cursor: Cursor | None, *, older: bool, limit: int
+) -> list[Photo]:
+    if older:
+        order = ("-shot_at", "-id")
+        beyond = (
+            Q(shot_at__lt=cursor.shot_at) | Q(shot_at=cursor.shot_at, id__lt=cursor.id)
+            if cursor
+            else Q()
+        )
+    else:
+        order = ("shot_at", "id")
+        beyond = (
+            Q(shot_at__gt=cursor.shot_at) | Q(shot_at=cursor.shot_at, id__gt=cursor.id)
+            if cursor
+            else Q()
+        )
+    runs: list[Iterator[Photo]] = [
+        iter(source.filter(beyond).select_related("owner").order_by(*order)[:limit])
+        for source in sources
+    ]
+    merged = heapq.merge(*runs, key=Cursor.of, reverse=older)
+    seen: set[int] = set()
+    photos: list[Photo] = []
+    for photo in merged:
+        if photo.pk not in seen:  # a photo is in at most one source, but be sure
+            seen.add(photo.pk)
+            photos.append(photo)
+        if len(photos) == limit:
+            break
+    return photos
