@@ -40,6 +40,8 @@ class VariantSerializer(AbsoluteUrls, serializers.ModelSerializer[Variant]):
             "spec",
             "params",
             "summary",
+            "title",
+            "details",
             "status",
             "error",
             "subject",
@@ -50,6 +52,11 @@ class VariantSerializer(AbsoluteUrls, serializers.ModelSerializer[Variant]):
             "created",
         ]
         read_only_fields = fields
+
+    title = serializers.CharField(read_only=True, help_text='The kind of effect, e.g. "Portrait".')
+    details = serializers.CharField(
+        read_only=True, help_text="What sets this variant apart: subject, blur, background."
+    )
 
     def get_summary(self, variant: Variant) -> str:
         return variant.label
@@ -73,7 +80,7 @@ VARIANT_REQUEST = inline_serializer(
             help_text="auto, a PASCAL VOC class ("
             + ", ".join(SUBJECT_CLASSES)
             + '), or a point "x,y" (fractions of the width and height, 0 to 1) or {"x", "y"}. '
-            "Default person.",
+            "Default auto.",
         ),
         "blur": serializers.IntegerField(
             required=False, min_value=0, max_value=100, help_text="portrait: 0 to 100 (50)."

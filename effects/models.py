@@ -9,6 +9,13 @@ from django.urls import reverse
 
 from gallery.models import Photo, Status
 
+EFFECT_TITLES = {
+    "portrait": "Portrait",
+    "background": "New background",
+    "colorpop": "Colour pop",
+    "cutout": "Cut-out",
+}
+
 
 class Variant(models.Model):
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -43,22 +50,43 @@ class Variant(models.Model):
         return data
 
     @property
-    def label(self) -> str:
-        """A short human description, e.g. "Portrait · person · blur 50"."""
+    def title(self) -> str:
+        """What kind of effect this is, e.g. "Portrait"."""
+        from effects.spec import parse_canonical
+
+        return EFFECT_TITLES.get(parse_canonical(self.spec).effect, "Effect")
+
+    @property
+    def details(self) -> str:
+        """What makes this variant different from its siblings, e.g.
+        "tapped at 52%, 40% (person) · blur 50 · lens bokeh"."""
         from effects.spec import Point, parse_canonical
 
         spec = parse_canonical(self.spec)
-        names = {"portrait": "Portrait", "background": "New background", "colorpop": "Colour pop"}
-        parts = [names.get(spec.effect, "Cut-out")]
-        subject = self.subject or spec.subject
-        parts.append("clicked subject" if isinstance(subject, Point) else str(subject))
+        subject = spec.subject
+        if isinstance(subject, Point):
+            chosen = f"tapped at {round(subject.x * 100)}%, {round(subject.y * 100)}%"
+        elif subject == "auto":
+            chosen = "automatic subject"
+        else:
+            chosen = subject
+        if self.subject and (isinstance(subject, Point) or subject == "auto"):
+            chosen += f" ({self.subject})"  # what the render found there
+        parts = [chosen]
         if spec.blur is not None:
-            parts.append(f"blur {spec.blur}{' disc' if spec.bokeh == 'disc' else ''}")
+            parts.append(f"blur {spec.blur}")
+        if spec.bokeh is not None:
+            parts.append("lens bokeh" if spec.bokeh == "disc" else "soft bokeh")
         if spec.color:
-            parts.append(spec.color)
+            parts.append(f"colour {spec.color}")
         if spec.photo:
-            parts.append(f"photo {spec.photo}")
+            parts.append(f"photo #{spec.photo} behind")
         return " · ".join(parts)
+
+    @property
+    def label(self) -> str:
+        """A one-line description, e.g. "Portrait · automatic subject (cat) · blur 50 · ..."."""
+        return f"{self.title} · {self.details}"
 
     def storage_name(self, role: str, extension: str) -> str:
         # Inside the photo's folder, so deleting the photo removes its variants' files too.

@@ -26,7 +26,7 @@ from effects.segmentation import VOC_LABELS
 EFFECTS = ("portrait", "background", "colorpop", "cutout")
 BOKEH_SHAPES = ("gaussian", "disc")
 SUBJECT_CLASSES = VOC_LABELS[1:]  # "background" cannot be a subject
-DEFAULT_SUBJECT = "person"
+DEFAULT_SUBJECT = "auto"  # one click works on a cat as on a person
 DEFAULT_BLUR = 50
 DEFAULT_BOKEH = "gaussian"
 POINT_DECIMALS = 3  # 1/1000 of the frame: clicks closer than that render the same variant

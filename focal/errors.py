@@ -1,4 +1,5 @@
-"""Error pages: JSON in the API's error shape under /api/, Django's pages elsewhere."""
+"""Error pages: JSON in the API's error shape under /api/, the site's own pages elsewhere
+(templates 400.html, 403.html, 404.html and 500.html, with the header and a way back)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,19 @@ from focal.api_errors import error_body
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("bad_request", "The request could not be read."), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        message = "You do not have permission to do this."
+        return JsonResponse(error_body("permission_denied", message), status=403)
+    return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -33,5 +33,7 @@ urlpatterns = [
 admin.site.site_header = "Focal administration"
 admin.site.site_title = "Focal"
 
+handler400 = "focal.errors.bad_request"
+handler403 = "focal.errors.permission_denied"
 handler404 = "focal.errors.page_not_found"
 handler500 = "focal.errors.server_error"

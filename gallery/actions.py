@@ -146,10 +146,12 @@ def delete_photo(user: User, photo: Photo) -> None:
         transaction.on_commit(lambda: files.delete_tree(folder))
 
 
-def moderate(photos: QuerySet[Photo], decision: str) -> int:
+def moderate(photos: QuerySet[Photo], decision: str, *, note: str = "") -> int:
+    """Approve or reject; `note` is the reason for a rejection, shown to the owner."""
     if decision not in (Moderation.APPROVED, Moderation.REJECTED):
         raise ValueError(f"unknown moderation decision {decision!r}")
-    return photos.update(moderation=decision)
+    note = note.strip()[:300] if decision == Moderation.REJECTED else ""
+    return photos.update(moderation=decision, moderation_note=note)
 
 
 def reprocess(photos: Iterable[Photo]) -> int:

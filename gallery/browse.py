@@ -66,11 +66,19 @@ class TimelinePage:
 
 @dataclass(frozen=True)
 class Day:
-    """Photos of one calendar day, with whether the day starts a new month in the listing."""
+    """Photos of one calendar day (UTC date of `shot_at`)."""
 
     day: date
     photos: list[Photo]
-    new_month: bool
+
+
+@dataclass(frozen=True)
+class Month:
+    """Consecutive days of one month; `continued` when an earlier page showed its start."""
+
+    month: date  # the first of the month
+    days: list[Day]
+    continued: bool
 
 
 def timeline(
@@ -95,22 +103,25 @@ def neighbours(
     return (newer[0] if newer else None, older[0] if older else None)
 
 
-def by_day(photos: Iterable[Photo], previous: date | None = None) -> list[Day]:
-    """Consecutive photos grouped by the day they were taken (UTC dates).
+def by_month(photos: Iterable[Photo], previous: date | None = None) -> list[Month]:
+    """Consecutive photos grouped by month, then by the day they were taken (UTC dates).
 
-    `previous` is the day of the photo before these (from an earlier page), so a month heading
-    is not repeated when a page starts inside a month.
+    `previous` is the day of the photo before these (from an earlier page): a month that
+    started there is marked `continued`, so its heading is not repeated.
     """
-    days: list[Day] = []
+    months: list[Month] = []
     for photo in photos:
         when = photo.shot_at.astimezone(UTC).date()
+        first = when.replace(day=1)
+        if not months or months[-1].month != first:
+            continued = not months and previous is not None and previous.replace(day=1) == first
+            months.append(Month(first, [], continued))
+        days = months[-1].days
         if days and days[-1].day == when:
             days[-1].photos.append(photo)
-            continue
-        last = days[-1].day if days else previous
-        new_month = last is None or (last.year, last.month) != (when.year, when.month)
-        days.append(Day(when, [photo], new_month))
-    return days
+        else:
+            days.append(Day(when, [photo]))
+    return months
 
 
 def _sources(user: User, mine: bool) -> list[QuerySet[Photo]]:

@@ -2,42 +2,73 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from focal.auth import request_user
-from gallery import actions, files
+from gallery import actions, browse, files
+from gallery.exif import exif_rows
 from gallery.imaging import CONTENT_TYPES, ImageError
-from gallery.models import Moderation, Photo, Status, Visibility
+from gallery.models import Moderation, Photo, Visibility
 from gallery.uploads import upload_limit_text, upload_too_large
+
+# Offered to moderators when rejecting; the owner reads the one chosen (or one written).
+REJECTION_REASONS = (
+    "Not suitable for everyone",
+    "Shows someone's private information",
+    "Not the uploader's photo to share (copyright)",
+    "Spam or advertising",
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The timeline, newest first; `?after=<cursor>` continues it, `&fragment=1` for scrolling."""
     mine = request.GET.get("show") == "mine" and request.user.is_authenticated
-    photos = Photo.objects.visible_to(request.user)
-    if mine:
-        photos = photos.owned_by(request.user)
-    # Other people's photos appear once they are ready; your own show their progress.
-    photos = photos.filter(Q(status=Status.READY) | Q(owner_id=request.user.pk))
-    page = Paginator(photos.select_related("owner"), settings.FOCAL_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "gallery/home.html", {"page": page, "mine": mine})
+    after = browse.Cursor.parse(request.GET.get("after"))
+    page = browse.timeline(request.user, mine=mine, after=after, limit=settings.FOCAL_PAGE_SIZE)
+    next_url = None
+    if page.next_cursor is not None:
+        next_url = "?" + urlencode(
+            {**({"show": "mine"} if mine else {}), "after": page.next_cursor}
+        )
+    context = {
+        "months": browse.by_month(
+            page.photos, previous=after.shot_at.astimezone(UTC).date() if after else None
+        ),
+        "mine": mine,
+        "next_url": next_url,
+        "context_query": "?in=mine" if mine else "",
+    }
+    if request.GET.get("fragment") == "1":
+        return render(request, "gallery/_timeline.html", context)
+    return render(request, "gallery/home.html", context)
 
 
 def photo_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The viewer: the photo full screen, its neighbours in the timeline, info and effects."""
     photo = get_object_or_404(Photo.objects.visible_to(request.user).select_related("owner"), pk=pk)
+    mine = request.GET.get("in") == "mine" and request.user.is_authenticated
+    newer, older = browse.neighbours(request.user, photo, mine=mine)
+    context_query = "?in=mine" if mine else ""
     context = {
         "photo": photo,
         "is_owner": photo.owner_id == request.user.pk,
         "visibility_choices": Visibility.choices,
+        "newer": newer,
+        "older": older,
+        "context_query": context_query,
+        "back_url": reverse("gallery:home") + ("?show=mine" if mine else ""),
+        "exif_rows": exif_rows(photo.exif),
     }
     return render(request, "gallery/photo.html", context)
 
@@ -63,18 +94,29 @@ def photo_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
 @login_required
 @require_POST
 def photo_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the title and who may see the photo; the message says what actually changed."""
     photo = get_object_or_404(Photo.objects.owned_by(request.user), pk=pk)
-    if "title" in request.POST:
-        actions.set_title(request.user, photo, request.POST["title"])
-        messages.success(request, "Title saved.")
+    said = []
+    title = request.POST.get("title")
+    if title is not None and title.strip()[:200] != photo.title:
+        actions.set_title(request.user, photo, title)
+        said.append("Title saved.")
     visibility = request.POST.get("visibility")
-    if visibility in Visibility.values:
+    if visibility in Visibility.values and visibility != photo.visibility:
         actions.set_visibility(request.user, photo, visibility)
-        if photo.visibility == Visibility.PUBLIC and photo.moderation == Moderation.PENDING:
-            messages.info(request, "The photo is public once a moderator approves it.")
-        else:
-            messages.success(request, f"The photo is now {photo.get_visibility_display()}.")
+        said.append(_who_sees_it(photo))
+    elif said and photo.visibility == Visibility.PUBLIC and photo.moderation == Moderation.PENDING:
+        said.append("Others will see it once a moderator approves the change.")
+    messages.success(request, " ".join(said) or "Nothing to save: nothing was changed.")
     return redirect(photo)
+
+
+def _who_sees_it(photo: Photo) -> str:
+    if photo.visibility == Visibility.PRIVATE:
+        return "Only you can see this photo now."
+    if photo.moderation == Moderation.APPROVED:
+        return "Everyone can see this photo now."
+    return "Everyone will see this photo once a moderator approves it."
 
 
 @login_required
@@ -135,17 +177,22 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(
         Photo.objects.awaiting_review().select_related("owner"), settings.FOCAL_PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    return render(request, "gallery/moderation.html", {"page": page})
+    return render(request, "gallery/moderation.html", {"page": page, "reasons": REJECTION_REASONS})
 
 
 @staff_member_required
 @require_POST
 def moderation_decide(request: HttpRequest) -> HttpResponse:
     decision = request.POST.get("decision")
-    ids = [int(i) for i in request.POST.getlist("photo") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("photo") if i.isdigit() and len(i) < 19]
     if decision not in (Moderation.APPROVED, Moderation.REJECTED) or not ids:
-        messages.error(request, "Choose photos and approve or reject them.")
+        messages.error(request, "Choose photos, then approve or reject them.")
         return redirect("gallery:moderation")
-    count = actions.moderate(Photo.objects.awaiting_review().filter(pk__in=ids), decision)
-    messages.success(request, f"{count} photo(s) {decision}.")
+    note = ""
+    if decision == Moderation.REJECTED:
+        note = (request.POST.get("note_other") or request.POST.get("note") or "").strip()[:300]
+    photos = Photo.objects.awaiting_review().filter(pk__in=ids)
+    count = actions.moderate(photos, decision, note=note)
+    verb = "Approved" if decision == Moderation.APPROVED else "Rejected"
+    messages.success(request, f"{verb} {count} photo{'' if count == 1 else 's'}.")
     return redirect("gallery:moderation")

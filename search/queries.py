@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 
 import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q, QuerySet
 
 from gallery.imaging import CorruptImage, ImageError, ImageTooLarge, inspect_image
-from gallery.models import Photo
+from gallery.models import Photo, Status
 from gallery.processing import decode_for_gallery
 from gallery.uploads import upload_limit_text
 from search.descriptors import colour_query_descriptor
 from search.indexing import describe
 from search.service import Match, User, photo_index
+from search.text import TextQuery
 
 MAX_K = 100
 MAX_COLOURS = 3
@@ -95,8 +98,35 @@ def similar_to_vector(vector: np.ndarray, user: User, k: int) -> list[Match]:
     return photo_index().search(vector, k, user=user)
 
 
-def dominated_by(colours: list[tuple[int, int, int]], user: User, k: int) -> list[Match]:
-    return photo_index().search(colour_query_descriptor(colours), k, user=user)
+def dominated_by(
+    colours: list[tuple[int, int, int]],
+    user: User,
+    k: int,
+    among: QuerySet[Photo] | None = None,
+) -> list[Match]:
+    return photo_index().search(colour_query_descriptor(colours), k, user=user, among=among)
+
+
+def matching_text(query: TextQuery, user: User) -> QuerySet[Photo]:
+    """Photos `user` may see whose title or camera holds every word, taken on the dates given.
+
+    Like the gallery: other people's photos once ready, one's own in any state.
+    """
+    photos = Photo.objects.visible_to(user).filter(Q(status=Status.READY) | Q(owner_id=user.pk))
+    for word in query.words:
+        photos = photos.filter(Q(title__icontains=word) | Q(camera__icontains=word))
+    if query.dates:
+        spans = Q()
+        for span in query.dates:
+            spans |= Q(shot_at__gte=_midnight(span.start), shot_at__lt=_midnight(span.end))
+        photos = photos.filter(spans)
+    if query.months:
+        photos = photos.filter(shot_at__month__in=[m.month for m in query.months])
+    return photos
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _as_query_error(exc: ImageError) -> QueryError:

@@ -162,15 +162,27 @@ class PhotoIndex:
     # --- queries --------------------------------------------------------------------------
 
     def search(
-        self, query: np.ndarray, k: int, *, user: User, exclude: Sequence[int] = ()
+        self,
+        query: np.ndarray,
+        k: int,
+        *,
+        user: User,
+        exclude: Sequence[int] = (),
+        among: QuerySet[Photo] | None = None,
     ) -> list[Match]:
-        """The k photos most similar to `query` that `user` may see, best first."""
+        """The k photos most similar to `query` that `user` may see, best first.
+
+        `among` narrows the candidates further (e.g. to a text search's matches); it is
+        intersected with what `user` may see, never widened.
+        """
         self.sync()
         excluded = np.asarray(exclude, dtype=np.int64)
         size = len(self.index)
         if size == 0:
             return []
         visible = Photo.objects.visible_to(user)
+        if among is not None:
+            visible = visible.filter(pk__in=among.values("pk"))
         # An HNSW search walks efSearch candidates whatever k is, so fetching that many costs
         # the index nothing and saves a second round trip for users who see a small share
         # (measured at 100k photos: bench/bench_similar_http.py).

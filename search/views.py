@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -14,37 +15,66 @@ from gallery.imaging import ImageError, encode_image
 from gallery.models import Photo
 from gallery.uploads import upload_limit_text, upload_too_large
 from search import queries
+from search.service import Match
+from search.text import TextQuery, parse_text_query
+from search.wording import similarity_word
 
 PAGE_RESULTS = 60
-DEFAULT_COLOURS = ["#1e90ff", "#ffd700", "#228b22"]
 
 
 def similar_page(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(Photo.objects.visible_to(request.user), pk=pk)
     context: dict[str, object] = {"photo": photo, "matches": None, "error": None}
     try:
-        context["matches"] = queries.similar_to_photo(photo, request.user, PAGE_RESULTS)
+        context["matches"] = labelled(queries.similar_to_photo(photo, request.user, PAGE_RESULTS))
     except queries.QueryError as exc:
         context["error"] = exc.message
     return render(request, "search/similar.html", context)
 
 
 def search_page(request: HttpRequest) -> HttpResponse:
-    context: dict[str, object] = {"matches": None, "error": None}
+    """Search by words (titles, cameras, dates) and colours together, or by an image."""
+    text = request.GET.get("q", "").strip()[:200]
+    context: dict[str, object] = {"matches": None, "error": None, "q": text, "colours": []}
     try:
         if request.method == "POST":
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             context.update(_search_by_image(request))
-        elif "color" in request.GET or "use" in request.GET:
+        else:
             colours = _requested_colours(request)
-            context["query_colours"] = [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in colours]
-            context["matches"] = queries.dominated_by(colours, request.user, PAGE_RESULTS)
+            context["colours"] = [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in colours]
+            understood = parse_text_query(text)
+            context["understood"] = understood.describe()
+            if understood or colours:
+                context["matches"] = _search(request, understood, colours)
     except queries.QueryError as exc:
         context["error"] = exc.message
-    context["colour_inputs"] = _colour_inputs(request)
     status = 400 if context["error"] else 200
     return render(request, "search/search.html", context, status=status)
+
+
+def _search(
+    request: HttpRequest, understood: TextQuery, colours: list[tuple[int, int, int]]
+) -> list[Result]:
+    among = queries.matching_text(understood, request.user) if understood else None
+    if colours:
+        return labelled(queries.dominated_by(colours, request.user, PAGE_RESULTS, among))
+    assert among is not None
+    newest = among.select_related("owner").order_by("-shot_at", "-id")[:PAGE_RESULTS]
+    return [Result(photo, "") for photo in newest]
+
+
+@dataclass(frozen=True)
+class Result:
+    """A photo in a results grid, with the word for how similar it is (if ranked by that)."""
+
+    photo: Photo
+    label: str
+
+
+def labelled(matches: list[Match]) -> list[Result]:
+    return [Result(match.photo, similarity_word(match.score)) for match in matches]
 
 
 def _search_by_image(request: HttpRequest) -> dict[str, object]:
@@ -55,7 +85,7 @@ def _search_by_image(request: HttpRequest) -> dict[str, object]:
         raise queries.QueryError("missing_file", "Choose an image to search with.")
     vector, small = queries.describe_upload(upload)
     found: dict[str, object] = {
-        "matches": queries.similar_to_vector(vector, request.user, PAGE_RESULTS),
+        "matches": labelled(queries.similar_to_vector(vector, request.user, PAGE_RESULTS)),
         "query_thumb": "data:image/jpeg;base64,"
         + base64.b64encode(encode_image(small, "JPEG", quality=80)).decode(),
     }
@@ -71,18 +101,6 @@ def _search_by_image(request: HttpRequest) -> dict[str, object]:
 
 
 def _requested_colours(request: HttpRequest) -> list[tuple[int, int, int]]:
-    if "color" in request.GET:  # ?color=#rrggbb links, as in the API
-        return queries.parse_colours(request.GET.getlist("color"))
-    used = request.GET.getlist("use")
-    values = [request.GET.get(f"color{i}", "") for i in range(3) if str(i) in used]
-    return queries.parse_colours(values)
-
-
-def _colour_inputs(request: HttpRequest) -> list[dict[str, object]]:
-    used = request.GET.getlist("use") or ["0"]
-    inputs = []
-    for i, default in enumerate(DEFAULT_COLOURS):
-        value = request.GET.get(f"color{i}", default)
-        valid = queries.is_hex_colour(value) and value.startswith("#")
-        inputs.append({"hex": value if valid else default, "used": str(i) in used})
-    return inputs
+    """Colours as `color=#rrggbb` (repeated or comma-separated, as in the API)."""
+    values = [value for value in request.GET.getlist("color") if value.strip()]
+    return queries.parse_colours(values) if values else []

@@ -21,8 +21,10 @@ def photo_effects(context: template.Context, photo: Photo) -> dict[str, Any]:
     variants = list(photo.variants.all()[:48])
     wanted = request.GET.get("variant", "")
     current: Variant | None = next((v for v in variants if str(v.pk) == wanted), None)
-    if current is None:
-        current = next((v for v in variants if v.status == Status.READY), None)
+    if current is None:  # one still rendering: the page follows its progress
+        current = next(
+            (v for v in variants if v.status in (Status.PENDING, Status.PROCESSING)), None
+        )
     is_owner = request.user.is_authenticated and photo.owner_id == request.user.pk
     backgrounds = []
     if is_owner:

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from gallery.models import Photo
 from search import queries
 from search.service import Match
+from search.wording import similarity_word
 
 register = template.Library()
 log = logging.getLogger(__name__)
@@ -21,3 +22,9 @@ def similar_photos(context: template.Context, photo: Photo, k: int = 8) -> list[
         return queries.similar_to_photo(photo, request.user, k)
     except queries.QueryError:
         return None
+
+
+@register.filter
+def similarity(score: float) -> str:
+    """The word for a similarity score ("Very similar"), calibrated in search.wording."""
+    return similarity_word(score)

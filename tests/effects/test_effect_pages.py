@@ -82,6 +82,7 @@ def test_a_ready_variant_shows_in_the_before_after_viewer(login, alice, add_phot
     render_variant(variant_id)
     page = login(alice).get(f"/photos/{photo.pk}/?variant={variant_id}").content.decode()
     assert f"/variants/{variant_id}/file/image?v=" in page
-    assert 'id="compare" hidden' not in page and "Portrait · person · blur 50" in page
+    assert f'data-current="{variant_id}"' in page
+    assert "Portrait" in page and "automatic subject (person) · blur 50 · soft bokeh" in page
     download = login(alice).get(f"/variants/{variant_id}/file/image?download=1")
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]

@@ -29,25 +29,25 @@ def spec_error(data: Any) -> SpecError:
 # --- defaults and the canonical form -------------------------------------------------------
 
 
-def test_the_defaults_are_person_blur_50_gaussian():
-    assert (DEFAULT_SUBJECT, DEFAULT_BLUR, DEFAULT_BOKEH) == ("person", 50, "gaussian")
+def test_the_defaults_are_auto_blur_50_gaussian():
+    assert (DEFAULT_SUBJECT, DEFAULT_BLUR, DEFAULT_BOKEH) == ("auto", 50, "gaussian")
 
 
 @pytest.mark.parametrize(
     ("data", "canonical"),
     [
-        ({"effect": "portrait"}, "portrait:subject=person,blur=50,bokeh=gaussian"),
+        ({"effect": "portrait"}, "portrait:subject=auto,blur=50,bokeh=gaussian"),
         (
             {"effect": "portrait", "blur": 0, "bokeh": "disc", "subject": "auto"},
             "portrait:subject=auto,blur=0,bokeh=disc",
         ),
-        ({"effect": "colorpop"}, "colorpop:subject=person"),
+        ({"effect": "colorpop"}, "colorpop:subject=auto"),
         ({"effect": "cutout", "subject": "dog"}, "cutout:subject=dog"),
         (
             {"effect": "background", "color": "#00FF00"},
-            "background:subject=person,color=#00ff00",
+            "background:subject=auto,color=#00ff00",
         ),
-        ({"effect": "background", "photo": 17}, "background:subject=person,photo=17"),
+        ({"effect": "background", "photo": 17}, "background:subject=auto,photo=17"),
         (
             {"effect": "cutout", "subject": {"x": 0.25, "y": 1}},
             "cutout:subject=point(0.25,1)",
@@ -71,7 +71,7 @@ def test_field_order_and_case_in_the_input_do_not_change_the_canonical_form():
 
 
 def test_defaults_written_out_give_the_same_variant_as_defaults_left_out():
-    explicit = {"effect": "portrait", "subject": "person", "blur": 50, "bokeh": "gaussian"}
+    explicit = {"effect": "portrait", "subject": "auto", "blur": 50, "bokeh": "gaussian"}
     assert parse_spec(explicit).canonical() == parse_spec({"effect": "portrait"}).canonical()
 
 
@@ -92,7 +92,7 @@ def test_a_negative_zero_point_is_written_as_zero():
 @pytest.mark.parametrize(
     "text",
     [
-        "portrait:subject=person,blur=50,bokeh=gaussian",
+        "portrait:subject=auto,blur=50,bokeh=gaussian",
         "portrait:subject=auto,blur=0,bokeh=disc",
         "portrait:subject=point(0.5,0.25),blur=100,bokeh=gaussian",
         "background:subject=cat,color=#123abc",
@@ -121,7 +121,7 @@ def test_random_points_round_trip_through_dict_and_canonical_text():
 
 def test_canonical_input_may_leave_out_defaults_and_use_any_order():
     assert parse_canonical("portrait:").canonical() == (
-        "portrait:subject=person,blur=50,bokeh=gaussian"
+        "portrait:subject=auto,blur=50,bokeh=gaussian"
     )
     assert parse_canonical("portrait:bokeh=disc,subject=auto").canonical() == (
         "portrait:subject=auto,blur=50,bokeh=disc"
@@ -143,7 +143,7 @@ def test_every_voc_class_except_background_is_a_subject():
 
 def test_a_spec_object_is_hashable_and_comparable_as_a_cache_key():
     a = parse_spec({"effect": "portrait", "blur": 20})
-    b = EffectSpec("portrait", "person", blur=20, bokeh="gaussian")
+    b = EffectSpec("portrait", "auto", blur=20, bokeh="gaussian")
     assert a == b
     assert len({a, b}) == 1
 
@@ -293,7 +293,7 @@ def test_parse_canonical_rejects_non_strings():
 def test_photo_ids_are_kept_exactly(value, photo):
     spec = parse_spec({"effect": "background", "photo": value})
     assert spec.photo == photo
-    assert spec.canonical() == f"background:subject=person,photo={photo}"
+    assert spec.canonical() == f"background:subject=auto,photo={photo}"
 
 
 @pytest.mark.parametrize("value", [True, "9" * 5000, "1e400", "0x10", "", [1]])

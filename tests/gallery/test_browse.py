@@ -80,16 +80,21 @@ def test_neighbours_are_the_photos_just_newer_and_just_older(alice, bob, dated):
     assert browse.neighbours(alice, old) == (middle, None)
 
 
-def test_days_group_consecutive_photos_and_mark_new_months(alice, dated):
+def test_months_and_days_group_consecutive_photos(alice, dated):
     photos = [dated(alice, d, seed=i) for i, d in enumerate([40, 31.2, 31.1, 30])]
     page = browse.timeline(alice, limit=10)
-    days = browse.by_day(page.photos)
-    assert [d.day for d in days] == [date(2026, 4, 10), date(2026, 4, 1), date(2026, 3, 31)]
-    assert [len(d.photos) for d in days] == [1, 2, 1]
-    assert [d.new_month for d in days] == [True, False, True]
+    months = browse.by_month(page.photos)
+    assert [m.month for m in months] == [date(2026, 4, 1), date(2026, 3, 1)]
+    assert [[d.day for d in m.days] for m in months] == [
+        [date(2026, 4, 10), date(2026, 4, 1)],
+        [date(2026, 3, 31)],
+    ]
+    assert [len(d.photos) for d in months[0].days] == [1, 2]
+    assert [m.continued for m in months] == [False, False]
     assert len(photos) == 4
-    # A later page that starts in April does not repeat the April heading.
-    assert browse.by_day(page.photos[1:2], previous=date(2026, 4, 10))[0].new_month is False
+    # A later page that starts inside April continues the April shown before.
+    later = browse.by_month(page.photos[1:], previous=date(2026, 4, 10))
+    assert [m.continued for m in later] == [True, False]
 
 
 def test_cursors_survive_the_round_trip_exactly_and_bad_ones_mean_the_first_page():

@@ -42,7 +42,7 @@ def test_it_reports_duplicates_with_a_link(login, alice):
     post(client, ("a.jpg", images.jpeg(seed=1)))
     html = post(client, ("again.jpg", images.jpeg(seed=1))).content.decode()
     photo = Photo.objects.get()
-    assert "Already in your gallery" in html and f"/photos/{photo.pk}/" in html
+    assert "Already in your photos" in html and f"/photos/{photo.pk}/" in html
 
 
 @pytest.mark.parametrize(

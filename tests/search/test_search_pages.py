@@ -20,12 +20,19 @@ def photos(alice, add_photo):
     return made
 
 
-def test_the_photo_page_shows_a_similar_strip_with_scores(login, alice, photos):
+def test_the_photo_page_shows_a_similar_strip_with_words_not_numbers(
+    login, alice, photos, add_photo
+):
+    copy = add_photo(alice, data=images.jpeg(seed=0, quality=55), title="pic-copy")
+    process_photo(copy.pk)
     html = login(alice).get(f"/photos/{photos[0].pk}/").content.decode()
     strip = html[html.index('id="similar"') :]
     assert "Similar photos" in strip and f"/photos/{photos[0].pk}/similar/" in strip
-    assert all(f"pic-{s}" in strip for s in (1, 2, 3))
-    assert 'class="badge score"' in strip
+    assert all(f"pic-{s}" in strip for s in (1, 2, 3, "copy"))
+    tile = strip[strip.index(f'data-photo="{copy.pk}"') :]
+    tile = tile[: tile.index("</a>")]
+    assert '<span class="tile-label">Near-identical</span>' in tile
+    assert "score" not in strip
 
 
 def test_the_strip_waits_for_processing(login, alice, add_photo):
@@ -70,8 +77,8 @@ def test_anonymous_image_search_asks_to_log_in(login):
 
 
 def test_search_by_colour_page(login, alice, photos):
-    html = login(alice).get("/search/", {"use": ["0"], "color0": "#336699"}).content.decode()
-    assert "Dominated by" in html and html.count('class="tile"') == 4
+    html = login(alice).get("/search/", {"color": "#336699"}).content.decode()
+    assert "4 photos" in html and "most like" in html and html.count('class="tile"') == 4
 
 
 def test_search_by_colour_page_explains_bad_colours(login):

@@ -1,42 +1,101 @@
-// Photo page, effects panel: render variants through the API with progress, compare
-// before/after with a slider, and pick the subject by tapping the photo.
+// Photo viewer, effects panel: render variants through the API with progress, compare before
+// and after on the photo itself with a slider, and choose the subject by tapping the photo in a
+// mode the person turns on (with a marker where they tapped).
 (() => {
   "use strict";
   const panel = document.getElementById("effects");
   if (!panel) return;
   const form = document.getElementById("effect-form");
   const statusBox = document.getElementById("effect-status");
-  const compare = document.getElementById("compare");
-  const after = document.getElementById("compare-after");
-  const clip = compare.querySelector(".compare-after");
-  const range = compare.querySelector(".compare-range");
+  const list = document.getElementById("variant-list");
+  const stage = document.getElementById("stage");
+  const frame = document.getElementById("frame");
+  const photo = document.getElementById("photo-image");
   const variantUrl = (id) => panel.dataset.variantApi.replace(/0\/$/, `${id}/`);
-  const csrf = form ? form.querySelector("[name=csrfmiddlewaretoken]").value : "";
+  const csrf = document.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
   // Button value -> [effect, fields it sends]: effects.views.FORM_ACTIONS, rendered by the page.
   const actionsTable = document.getElementById("effect-actions");
   const ACTIONS = actionsTable ? JSON.parse(actionsTable.textContent) : {};
+  const STATUS = { pending: "Waiting", processing: "Rendering", ready: "Ready", failed: "Failed" };
+  const narrow = window.matchMedia("(max-width: 999px)");
 
-  const say = (html, cls = "") => { statusBox.innerHTML = `<p class="${cls}">${html}</p>`; };
-  const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-  range.addEventListener("input", () => clip.style.setProperty("--split", `${range.value}%`));
-
-  function show(variant) {
-    after.src = variant.image_url;
-    after.classList.toggle("transparent", variant.effect === "cutout");
-    document.getElementById("compare-label").textContent = variant.summary;
-    document.getElementById("compare-download").href = `${variant.image_url}&download=1`;
-    document.getElementById("compare-matte").href = variant.mask_url;
-    compare.hidden = false;
-    for (const item of panel.querySelectorAll(".variant")) {
-      item.classList.toggle("current", item.dataset.variant === String(variant.id));
-    }
+  const escape = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  function say(html, cls = "") {
+    statusBox.innerHTML = html ? `<p class="${cls}">${html}</p>` : "";
+    if (html) statusBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
 
+  // --- before / after on the stage --------------------------------------------------------
+  let compare = null;
+  function compareView() {
+    if (compare || !frame) return compare;
+    const after = document.createElement("div");
+    after.className = "compare-after";
+    after.innerHTML = '<img alt="" id="compare-after">';
+    const range = document.createElement("input");
+    Object.assign(range, { type: "range", min: 0, max: 100, value: 50, className: "compare-range" });
+    range.setAttribute("aria-label", "Before and after: slide to compare");
+    const divider = document.createElement("div");
+    divider.className = "compare-divider";
+    divider.innerHTML = '<span class="compare-handle" aria-hidden="true">⟷</span>';
+    const tags = document.createElement("div");
+    tags.className = "compare-tags";
+    tags.innerHTML = '<span>Before</span><span id="compare-label">After</span>';
+    frame.append(after, range, divider, tags);
+    const split = () => frame.style.setProperty("--split", `${range.value}%`);
+    range.addEventListener("input", split);
+    split();
+    const closeButton = document.createElement("button");
+    closeButton.type = "button";
+    closeButton.className = "secondary small";
+    closeButton.id = "compare-close";
+    closeButton.textContent = "Show the photo only";
+    const download = document.createElement("a");
+    download.className = "button secondary small";
+    download.id = "compare-download";
+    download.textContent = "Download effect";
+    const matte = document.createElement("a");
+    matte.className = "small";
+    matte.id = "compare-matte";
+    matte.target = "_blank";
+    matte.rel = "noopener";
+    matte.textContent = "Subject mask";
+    const tools = document.createElement("div");
+    tools.className = "row";
+    tools.id = "compare-tools";
+    tools.append(closeButton, download, matte);
+    statusBox.before(tools);
+    closeButton.addEventListener("click", () => hideCompare());
+    compare = { after, range, divider, tags, tools, image: after.querySelector("img"), download, matte };
+    return compare;
+  }
+
+  function show(variant) {
+    const view = compareView();
+    if (!view) return;
+    setTapping(false);
+    view.image.src = variant.image_url;
+    view.image.alt = `After: ${variant.summary}`;
+    view.after.classList.toggle("transparent", variant.effect === "cutout");
+    document.getElementById("compare-label").textContent = `After: ${variant.title || "effect"}`;
+    view.download.href = `${variant.image_url}&download=1`;
+    view.matte.href = variant.mask_url;
+    for (const part of [view.after, view.range, view.divider, view.tags, view.tools]) part.hidden = false;
+    for (const item of list.querySelectorAll(".variant")) {
+      item.classList.toggle("current", item.dataset.variant === String(variant.id));
+    }
+    if (narrow.matches) stage.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  function hideCompare() {
+    if (!compare) return;
+    for (const part of [compare.after, compare.range, compare.divider, compare.tags, compare.tools]) part.hidden = true;
+    for (const item of list.querySelectorAll(".variant.current")) item.classList.remove("current");
+  }
+
+  // --- the list of variants ---------------------------------------------------------------
   function remember(variant) {
-    // Add (or update) the variant in the list without reloading the page.
     document.getElementById("no-variants")?.remove();
-    const list = document.getElementById("variant-list");
     let item = list.querySelector(`[data-variant="${variant.id}"]`);
     if (!item) {
       item = document.createElement("div");
@@ -44,30 +103,122 @@
       item.dataset.variant = variant.id;
       list.prepend(item);
     }
+    item.dataset.status = variant.status;
     const thumb = variant.image_url
       ? `<img src="${escape(variant.image_url)}" alt="" class="variant-thumb">`
-      : `<span class="variant-thumb placeholder">${escape(variant.status)}</span>`;
-    item.innerHTML = `<a href="?variant=${variant.id}#effects" data-show="${variant.id}">${thumb}</a>
-      <div class="small">${escape(variant.summary)} <span class="badge ${escape(variant.status)}">${escape(variant.status)}</span>
-      ${variant.status === "failed" ? `<div class="error">${escape(variant.error)}</div>` : ""}</div>`;
+      : `<span class="variant-thumb placeholder">${escape(STATUS[variant.status])}</span>`;
+    const remove = form
+      ? `<button type="button" class="link small" data-delete="${variant.id}">Delete</button>` : "";
+    item.innerHTML = `<a href="${escape(variant.image_url || "#effects")}" data-show="${variant.id}" aria-label="Show ${escape(variant.summary)}">${thumb}</a>
+      <div class="variant-label"><strong>${escape(variant.title)}</strong> ${escape(variant.details)}
+      <span class="badge ${escape(variant.status)}">${escape(STATUS[variant.status])}</span>
+      ${variant.status === "failed" ? `<div class="error">${escape(variant.error)}</div>` : ""}</div>${remove}`;
   }
 
   async function follow(id) {
     // Poll until the variant is ready or failed, showing progress meanwhile.
-    for (let attempt = 0; attempt < 600; attempt++) {
+    for (let attempt = 0; attempt < 900; attempt++) {
       let variant;
       try {
         const response = await fetch(variantUrl(id), { headers: { Accept: "application/json" }, credentials: "same-origin" });
         if (!response.ok) { say("Could not check on the rendering; reload the page.", "error"); return; }
         variant = await response.json();
       } catch (_) { await new Promise((r) => setTimeout(r, 1500)); continue; }
-      if (variant.status === "ready") { say(""); remember(variant); show(variant); return; }
-      if (variant.status === "failed") { remember(variant); say(`${escape(variant.summary)}: ${escape(variant.error)}`, "error"); return; }
-      say(`<span class="badge ${variant.status}">${variant.status === "processing" ? "Rendering" : "Waiting"}</span> ${escape(variant.summary)}… <progress aria-label="Rendering"></progress>`);
+      remember(variant);
+      if (variant.status === "ready") { say(""); show(variant); return; }
+      if (variant.status === "failed") { say(`${escape(variant.summary)}: ${escape(variant.error)}`, "error"); return; }
+      say(`<span class="badge ${variant.status}">${STATUS[variant.status]}</span> ${escape(variant.summary)}… <progress aria-label="Rendering"></progress>`);
       await new Promise((r) => setTimeout(r, 700));
     }
   }
 
+  panel.addEventListener("click", async (event) => {
+    const remove = event.target.closest("[data-delete]");
+    if (remove) {
+      event.preventDefault();
+      if (!confirm("Delete this effect?")) return;
+      const response = await fetch(variantUrl(remove.dataset.delete), {
+        method: "DELETE", credentials: "same-origin", headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+      });
+      if (response.ok || response.status === 404) {
+        const item = remove.closest(".variant");
+        if (item?.classList.contains("current")) hideCompare();
+        item?.remove();
+      } else say("The effect could not be deleted; try again.", "error");
+      return;
+    }
+    const link = event.target.closest("[data-show]");
+    if (!link) return;
+    const item = link.closest(".variant");
+    if (item?.dataset.status && item.dataset.status !== "ready") { event.preventDefault(); return; }
+    event.preventDefault();
+    const response = await fetch(variantUrl(link.dataset.show), { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (response.ok) {
+      const variant = await response.json();
+      if (variant.status === "ready") show(variant);
+    }
+  });
+
+  // --- tap to choose the subject (a mode, with a marker) ----------------------------------
+  const subject = document.getElementById("effect-subject");
+  const toggle = document.getElementById("tap-toggle");
+  const hint = document.getElementById("tap-hint");
+  let marker = null;
+
+  function setTapping(on) {
+    if (!toggle) return;
+    toggle.setAttribute("aria-pressed", String(on));
+    stage?.classList.toggle("tapping", on);
+    hint.textContent = on ? "Tap the subject on the photo. Press Esc or the button again to stop." : hint.dataset.chosen || "";
+    if (on) hideCompare();
+  }
+
+  function placeMarker(x, y) {
+    if (!marker) {
+      marker = document.createElement("span");
+      marker.className = "tap-marker";
+      marker.setAttribute("aria-hidden", "true");
+      frame.append(marker);
+    }
+    marker.style.setProperty("--x", `${x * 100}%`);
+    marker.style.setProperty("--y", `${y * 100}%`);
+    marker.hidden = false;
+  }
+
+  if (form && toggle && frame && photo) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => setTapping(toggle.getAttribute("aria-pressed") !== "true"));
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && stage.classList.contains("tapping")) { event.preventDefault(); setTapping(false); }
+    }, true);
+    frame.addEventListener("click", (event) => {
+      if (!stage.classList.contains("tapping")) return;
+      event.preventDefault();
+      const box = photo.getBoundingClientRect();
+      const x = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
+      const y = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
+      let option = subject.querySelector("option[data-point]");
+      if (!option) {
+        option = document.createElement("option");
+        option.dataset.point = "1";
+        subject.prepend(option);
+      }
+      option.value = `${x.toFixed(3)},${y.toFixed(3)}`;
+      option.textContent = `What I tapped (${Math.round(x * 100)}%, ${Math.round(y * 100)}%)`;
+      subject.value = option.value;
+      placeMarker(x, y);
+      hint.dataset.chosen = "Subject: what you tapped (the marker). Now press Portrait or another effect.";
+      setTapping(false);
+      form.querySelector("button[value=portrait]").focus({ preventScroll: true });
+    });
+    subject.addEventListener("change", () => {
+      const tapped = Boolean(subject.selectedOptions[0]?.dataset.point);
+      if (marker) marker.hidden = !tapped;
+      if (!tapped) { hint.dataset.chosen = ""; hint.textContent = ""; }
+    });
+  }
+
+  // --- making variants --------------------------------------------------------------------
   if (form) {
     const blur = document.getElementById("effect-blur");
     blur.addEventListener("input", () => { document.getElementById("blur-value").textContent = blur.value; });
@@ -76,6 +227,7 @@
       const action = event.submitter?.value || "portrait";
       if (!ACTIONS[action]) return;
       event.preventDefault();
+      setTapping(false);
       const [effect, fields] = ACTIONS[action];
       const body = { effect };
       for (const name of fields) {
@@ -93,58 +245,20 @@
         const data = await response.json().catch(() => ({}));
         if (!response.ok) { say(escape(data.error?.message || `The request failed (${response.status}).`), "error"); return; }
         remember(data);
-        if (data.status === "ready") { say(""); show(data); } else { follow(data.id); }
+        if (data.status === "ready") { say(""); show(data); } else if (data.status === "failed") {
+          say(`${escape(data.summary)}: ${escape(data.error)}`, "error");
+        } else follow(data.id);
       } catch (_) {
         say("The server could not be reached; check your connection and try again.", "error");
       }
     });
-
-    // Tap the photo to choose the subject under the finger.
-    const photo = document.getElementById("photo-image");
-    const subject = document.getElementById("effect-subject");
-    const hint = document.getElementById("click-hint");
-    const hintText = hint.textContent;
-    subject.addEventListener("change", () => {
-      if (!subject.selectedOptions[0]?.dataset.point) hint.textContent = hintText;
-    });
-    if (photo) {
-      photo.style.cursor = "crosshair";
-      photo.addEventListener("click", (event) => {
-        event.preventDefault();
-        const box = photo.getBoundingClientRect();
-        const x = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width)).toFixed(3);
-        const y = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height)).toFixed(3);
-        let option = subject.querySelector("option[data-point]");
-        if (!option) {
-          option = document.createElement("option");
-          option.dataset.point = "1";
-          subject.prepend(option);
-        }
-        option.value = `${x},${y}`;
-        option.textContent = `the subject I tapped (${Math.round(x * 100)}%, ${Math.round(y * 100)}%)`;
-        subject.value = option.value;
-        hint.textContent = "Subject chosen: now press Portrait (or another effect).";
-        form.querySelector("button[value=portrait]").focus();
-      });
-    }
   }
 
-  panel.addEventListener("click", async (event) => {
-    const link = event.target.closest("[data-show]");
-    if (!link) return;
-    const item = link.closest(".variant");
-    if (item?.dataset.status && item.dataset.status !== "ready") return;
-    event.preventDefault();
-    const response = await fetch(variantUrl(link.dataset.show), { credentials: "same-origin" });
-    if (response.ok) {
-      const variant = await response.json();
-      if (variant.status === "ready") show(variant);
-    }
-  });
-
-  for (const form of panel.querySelectorAll("form[data-confirm]")) {
-    form.addEventListener("submit", (e) => { if (!confirm(form.dataset.confirm)) e.preventDefault(); });
-  }
+  // A variant asked for in the address (after the no-script form), or one still rendering.
   const pending = statusBox.querySelector("[data-pending]");
   if (pending) follow(pending.dataset.pending);
+  else if (panel.dataset.current && new URLSearchParams(location.search).has("variant")) {
+    fetch(variantUrl(panel.dataset.current), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null)).then((v) => { if (v?.status === "ready") show(v); });
+  }
 })();

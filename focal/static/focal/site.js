@@ -1,0 +1,181 @@
+// Behaviour shared by every page: justified photo grids, arrow keys between tiles, the account
+// menu, and confirmation of destructive forms. Loaded with `defer` on every page.
+(() => {
+  "use strict";
+
+  // Justified grids: rows of equal height, every photo at its own aspect ratio, uncropped.
+  // The server renders a .jgrid as a plain sequence of tiles (data-ar = width / height), with
+  // day headings (.day-title) before the first tile of each day. Here the sequence is cut into
+  // rows whose height is as close to the target (--row) as the width allows; each row is
+  // stretched to the full width, so every tile keeps its aspect ratio exactly. Days share rows
+  // (as in Google Photos): a row holding the first photo of a day gets a band above it with
+  // the day's heading over that photo. The last row keeps the target height.
+  const sequences = new WeakMap();
+
+  function layout(grid) {
+    let items = sequences.get(grid);
+    if (!items) {
+      items = [];
+      sequences.set(grid, items);
+      remember(items, [...grid.children]);
+    }
+    const width = grid.clientWidth;
+    if (!width || !items.length) return;
+    const style = getComputedStyle(grid);
+    const target = parseFloat(style.getPropertyValue("--row")) || 200;
+    const gap = parseFloat(style.getPropertyValue("--tile-gap")) || 4;
+    // Rows stay between 80% and 140% of the target height where the photos allow it (a
+    // lone panorama may be lower, a lone tall photo is not stretched to the full width).
+    const low = target * 0.8;
+    const high = target * 1.4;
+    const rows = [];
+    let row = [];
+    let sum = 0;
+    const heightOf = (count, ratios) => (width - gap * (count - 1)) / ratios;
+    for (const item of items) {
+      if (row.length) {
+        const without = heightOf(row.length, sum);
+        const withIt = heightOf(row.length + 1, sum + item.ar);
+        const closer = Math.abs(without - target) < Math.abs(withIt - target);
+        if (withIt < target && without <= high && (closer || withIt < low)) {
+          rows.push({ items: row, height: without });
+          row = [];
+          sum = 0;
+        }
+      }
+      row.push(item);
+      sum += item.ar;
+      if (heightOf(row.length, sum) <= target) {
+        rows.push({ items: row, height: heightOf(row.length, sum) });
+        row = [];
+        sum = 0;
+      }
+    }
+    if (row.length) rows.push({ items: row, height: Math.min(target, heightOf(row.length, sum)) });
+
+    const fragment = document.createDocumentFragment();
+    for (const { items: members, height } of rows) {
+      const line = document.createElement("div");
+      line.className = "jrow";
+      let x = 0;
+      const heads = [];
+      for (const { tile, heading, ar } of members) {
+        const tileWidth = ar * height;
+        tile.style.width = `${tileWidth}px`;
+        tile.style.height = `${height}px`;
+        if (heading) {
+          heads.push({ heading, x });
+          line.append(heading); // before its photo, for screen readers
+        }
+        line.append(tile);
+        x += tileWidth + gap;
+      }
+      heads.forEach(({ heading, x: left }, i) => {
+        const room = (i + 1 < heads.length ? heads[i + 1].x : width) - left - 8;
+        heading.style.left = `${left}px`;
+        heading.style.maxWidth = `${Math.max(room, 24)}px`;
+      });
+      line.classList.toggle("with-heads", heads.length > 0);
+      fragment.append(line);
+    }
+    grid.replaceChildren(fragment);
+    grid.classList.add("laid-out");
+  }
+
+  // Tiles in order, each with the day heading just before it (if any) and its day.
+  function remember(items, elements) {
+    let heading = null;
+    let day = items.length ? items[items.length - 1].day : null;
+    for (const element of elements) {
+      if (element.classList.contains("day-title")) {
+        heading = element;
+        day = element.dataset.day;
+      } else if (element.classList.contains("tile")) {
+        items.push({ tile: element, heading, day, ar: Number(element.dataset.ar) || 1 });
+        heading = null;
+      }
+    }
+  }
+
+  function lastDay(grid) {
+    const items = sequences.get(grid);
+    return items?.length ? items[items.length - 1].day : null;
+  }
+
+  function justify(root = document) {
+    for (const grid of root.querySelectorAll(".jgrid")) layout(grid);
+  }
+
+  // New tiles (and day headings) at the end of a grid that is already laid out.
+  function extend(grid, elements) {
+    const items = sequences.get(grid);
+    if (!items) { grid.append(...elements); layout(grid); return; }
+    remember(items, elements);
+    layout(grid);
+  }
+
+  let resizeTimer = null;
+  let lastWidth = window.innerWidth;
+  window.addEventListener("resize", () => {
+    if (window.innerWidth === lastWidth) return;
+    lastWidth = window.innerWidth;
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => justify(), 120);
+  });
+
+  // Arrow keys move between tiles: left/right in reading order, up/down to the nearest tile in
+  // the row above or below.
+  function moveFocus(event) {
+    const tile = event.target.closest?.(".tile");
+    if (!tile || event.altKey || event.ctrlKey || event.metaKey) return;
+    const keys = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: "up", ArrowDown: "down" };
+    const how = keys[event.key];
+    if (how === undefined) return;
+    const scope = tile.closest("[data-tiles]") || document;
+    const tiles = [...scope.querySelectorAll(".tile")];
+    let target = null;
+    if (typeof how === "number") {
+      target = tiles[tiles.indexOf(tile) + how];
+    } else {
+      const here = tile.getBoundingClientRect();
+      const middle = here.left + here.width / 2;
+      let best = Infinity;
+      for (const other of tiles) {
+        const box = other.getBoundingClientRect();
+        const gap = how === "down" ? box.top - here.bottom : here.top - box.bottom;
+        if (gap < -2) continue;
+        const score = gap * 4 + Math.abs(box.left + box.width / 2 - middle);
+        if (score < best) { best = score; target = other; }
+      }
+    }
+    if (target) {
+      event.preventDefault();
+      target.focus();
+      target.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function setUp() {
+    justify();
+    document.addEventListener("keydown", moveFocus);
+    // Remember where a photo was opened from, so the viewer's close button can go back there.
+    document.addEventListener("click", (event) => {
+      const tile = event.target.closest?.("a.tile");
+      if (tile) sessionStorage.setItem("focal.viewerReturn", location.href);
+    });
+    for (const form of document.querySelectorAll("form[data-confirm]")) {
+      form.addEventListener("submit", (event) => {
+        if (!confirm(form.dataset.confirm)) event.preventDefault();
+      });
+    }
+    const menu = document.querySelector(".account-menu");
+    if (menu) {
+      document.addEventListener("click", (event) => { if (!menu.contains(event.target)) menu.open = false; });
+      document.addEventListener("keydown", (event) => { if (event.key === "Escape") menu.open = false; });
+    }
+  }
+
+  window.Focal = { justify, extend, lastDay };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
+  else setUp();
+})();
