@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from effects.models import Variant
+from gallery.models import Visibility
 
 
 @admin.register(Variant)
@@ -26,4 +28,14 @@ class VariantAdmin(admin.ModelAdmin[Variant]):
         url = variant.file_url("image")
         if not url:
             return "—"
-        return format_html('<img src="{}" alt="" style="height:60px;border-radius:4px">', url)
+        return format_html('<img src="{}" alt="" class="focal-preview">', url)
+
+    class Media:
+        css = {"all": ["focal/admin.css"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Variant]:
+        """Moderators see variants of public photos only, as for photos."""
+        variants = super().get_queryset(request)
+        if not request.user.is_superuser:
+            variants = variants.filter(photo__visibility=Visibility.PUBLIC)
+        return variants

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from gallery import actions
 from gallery.models import Moderation, Photo, Visibility
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    """Review state as moderators mean it: only public photos can await review."""
+
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("pending", "Awaiting review"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Photo]) -> QuerySet[Photo]:
+        if self.value() == "pending":
+            return queryset.filter(visibility=Visibility.PUBLIC, moderation=Moderation.PENDING)
+        if self.value() in (Moderation.APPROVED, Moderation.REJECTED):
+            return queryset.filter(moderation=self.value())
+        return queryset
 
 
 @admin.register(Photo)
@@ -27,7 +49,7 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
     ]
     list_display_links = ["preview_tag", "__str__"]
     list_filter = [
-        "moderation",
+        ReviewFilter,
         "status",
         "visibility",
         ("owner", admin.RelatedOnlyFieldListFilter),
@@ -42,9 +64,7 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
         "preview_tag",
         "key",
         "owner",
-        "original",
-        "thumbnail",
-        "preview",
+        "files",
         "sha256",
         "byte_size",
         "width",
@@ -58,7 +78,39 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
         "created",
         "updated",
     ]
-    fields = ["preview_tag", "title", "visibility", "moderation", *readonly_fields[1:]]
+    fields = [
+        "preview_tag",
+        "title",
+        "visibility",
+        "moderation",
+        "moderation_note",
+        *readonly_fields[1:],
+    ]
+
+    class Media:
+        css = {"all": ["focal/admin.css"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Photo]:
+        """Moderators (staff who are not superusers) see public photos only: nobody sees
+        another user's private photos, here included."""
+        photos = super().get_queryset(request)
+        if not request.user.is_superuser:
+            photos = photos.filter(visibility=Visibility.PUBLIC)
+        return photos
+
+    @admin.display(description="Files")
+    def files(self, photo: Photo) -> str:
+        """Links through the permission-checked file view (media is never served directly)."""
+        links = [
+            format_html('<a href="{}">{}</a>', url, label)
+            for kind, label in (
+                ("original", "Original"),
+                ("preview", "Preview"),
+                ("thumb", "Thumbnail"),
+            )
+            if (url := photo.file_url(kind))
+        ]
+        return format_html_join(" · ", "{}", ((link,) for link in links)) or "—"
 
     @admin.display(description="Preview")
     def preview_tag(self, photo: Photo) -> str:
@@ -67,8 +119,8 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
         # Moderators review shared photos; private photos stay private, even here.
         if photo.visibility == Visibility.PRIVATE:
             return "Private"
-        url = reverse("gallery:photo-file", args=[photo.pk, "thumb"])
-        return format_html('<img src="{}" alt="" style="height:72px;border-radius:6px">', url)
+        url = photo.file_url("tile" if photo.tile else "thumb")
+        return format_html('<img src="{}" alt="" class="focal-preview">', url)
 
     @admin.action(description="Approve selected photos")
     def approve(self, request: HttpRequest, queryset: QuerySet[Photo]) -> None:

@@ -25,8 +25,8 @@ def test_the_list_shows_previews_of_shared_photos_only(login, superuser, alice, 
     process_photo(public.pk)
     process_photo(private.pk)
     html = changelist(login(superuser)).content.decode()
-    assert f"/photos/{public.pk}/file/thumb" in html
-    assert f"/photos/{private.pk}/file/thumb" not in html and "Private" in html
+    assert f"/photos/{public.pk}/file/tile" in html
+    assert f"/photos/{private.pk}/file/" not in html and "Private" in html
 
 
 def test_filters_and_search(login, superuser, alice, bob, add_photo):
@@ -34,7 +34,7 @@ def test_filters_and_search(login, superuser, alice, bob, add_photo):
     add_photo(bob, seed=2, title="beta")
     client = login(superuser)
     assert "beta" not in changelist(client, visibility__exact="public").content.decode()
-    assert "alpha" in changelist(client, moderation__exact="pending").content.decode()
+    assert "alpha" in changelist(client, review="pending").content.decode()
     assert "alpha" not in changelist(client, q="beta").content.decode()
     assert "beta" in changelist(client, owner__id__exact=bob.pk).content.decode()
     assert "alpha" in changelist(client, status__exact="pending").content.decode()
@@ -70,3 +70,36 @@ def test_the_review_queue_lists_pending_public_photos_oldest_first(
     assert html.index("first-up") < html.index("second-up")
     assert "not-shared" not in html
     assert first.created <= second.created
+
+
+def test_awaiting_review_means_public_and_not_yet_decided(login, superuser, alice, add_photo):
+    add_photo(alice, seed=1, title="to-review", visibility="public")
+    add_photo(alice, seed=2, title="just-private")  # never reviewed, and never needs to be
+    add_photo(alice, seed=3, title="done", visibility="public", moderation="approved")
+    html = changelist(login(superuser), review="pending").content.decode()
+    assert "to-review" in html and "just-private" not in html and "done" not in html
+
+
+def test_moderators_see_only_public_photos_in_the_admin(login, moderator, alice, add_photo):
+    from django.contrib.auth.models import Permission
+
+    moderator.user_permissions.add(*Permission.objects.filter(codename__endswith="_photo"))
+    shared = add_photo(alice, seed=1, title="shared-one", visibility="public")
+    private = add_photo(alice, seed=2, title="private-one")
+    client = login(moderator)
+    html = changelist(client).content.decode()
+    assert "shared-one" in html and "private-one" not in html
+    assert client.get(f"/admin/gallery/photo/{private.pk}/change/").status_code in (302, 404)
+    assert client.get(f"/admin/gallery/photo/{shared.pk}/change/").status_code == 200
+
+
+def test_the_change_page_links_files_through_the_checked_view(login, superuser, alice, add_photo):
+    photo = add_photo(alice, seed=1, visibility="public")
+    process_photo(photo.pk)
+    html = login(superuser).get(f"/admin/gallery/photo/{photo.pk}/change/").content.decode()
+    assert "_unserved_media" not in html
+    for kind in ("original", "preview", "thumb"):
+        assert f"/photos/{photo.pk}/file/{kind}?v=" in html
+        url = html.split(f"/photos/{photo.pk}/file/{kind}?v=")[1].split('"')[0]
+        response = login(superuser).get(f"/photos/{photo.pk}/file/{kind}", {"v": url})
+        assert response.status_code == 200

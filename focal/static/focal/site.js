@@ -24,34 +24,40 @@
     const style = getComputedStyle(grid);
     const target = parseFloat(style.getPropertyValue("--row")) || 200;
     const gap = parseFloat(style.getPropertyValue("--tile-gap")) || 4;
-    // Rows stay between 80% and 140% of the target height where the photos allow it (a
-    // lone panorama may be lower, a lone tall photo is not stretched to the full width).
+    // Where to break the rows: the breaks whose row heights stay closest to the target
+    // (least squares over all rows, as a line-breaking algorithm does for text), never a row
+    // under 80% of the target unless a single photo is that wide. The last row may stay
+    // shorter than the width instead of growing past the target.
     const low = target * 0.8;
-    const high = target * 1.4;
-    const rows = [];
-    let row = [];
-    let sum = 0;
+    const MAX_PER_ROW = 16;
     const heightOf = (count, ratios) => (width - gap * (count - 1)) / ratios;
-    for (const item of items) {
-      if (row.length) {
-        const without = heightOf(row.length, sum);
-        const withIt = heightOf(row.length + 1, sum + item.ar);
-        const closer = Math.abs(without - target) < Math.abs(withIt - target);
-        if (withIt < target && without <= high && (closer || withIt < low)) {
-          rows.push({ items: row, height: without });
-          row = [];
-          sum = 0;
+    const n = items.length;
+    const best = new Array(n + 1).fill(Infinity);
+    const cut = new Array(n + 1).fill(0);
+    best[0] = 0;
+    for (let end = 1; end <= n; end++) {
+      let ratios = 0;
+      for (let start = end - 1; start >= 0 && end - start <= MAX_PER_ROW; start--) {
+        ratios += items[start].ar;
+        const count = end - start;
+        let height = heightOf(count, ratios);
+        if (end === n && height > target) height = target; // the last row is not stretched
+        let cost = (height - target) ** 2;
+        if (height < low) cost += count > 1 ? 1e9 : 1e6 * (low - height);
+        if (best[start] + cost < best[end]) {
+          best[end] = best[start] + cost;
+          cut[end] = start;
         }
-      }
-      row.push(item);
-      sum += item.ar;
-      if (heightOf(row.length, sum) <= target) {
-        rows.push({ items: row, height: heightOf(row.length, sum) });
-        row = [];
-        sum = 0;
+        if (height < low / 2) break; // adding more photos only makes the row lower
       }
     }
-    if (row.length) rows.push({ items: row, height: Math.min(target, heightOf(row.length, sum)) });
+    const rows = [];
+    for (let end = n; end > 0; end = cut[end]) {
+      const members = items.slice(cut[end], end);
+      const ratios = members.reduce((total, item) => total + item.ar, 0);
+      const height = heightOf(members.length, ratios);
+      rows.unshift({ items: members, height: end === n ? Math.min(target, height) : height });
+    }
 
     const fragment = document.createDocumentFragment();
     for (const { items: members, height } of rows) {

@@ -3,57 +3,24 @@ images, watch their progress and thumbnails appear, open one."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from tests import images
+from tests.browser.conftest import screenshot
+from tests.browser.conftest import sign_in as signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture
-def browser_page(tmp_path) -> Iterator:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does).")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are
-    # still plain synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 412, "height": 915})  # a phone
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        yield page
-        browser.close()
-        # ORM calls made while Playwright runs get their own connection (its greenlet has its
-        # own context); close it here, or the test database cannot be dropped at the end.
-        connections.close_all()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser_page(open_page):
+    return open_page("phone")
 
 
 def sign_in(page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/?next=/upload/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/upload/")
+    signed_in(page, base, username, password, then="/upload/")
 
 
 def test_upload_three_photos_and_open_one(
@@ -92,17 +59,13 @@ def test_upload_three_photos_and_open_one(
     )
     widths = items.locator("img.mini").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
     assert widths == [320, 320, 320]
-    page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
-    if shots := os.environ.get("FOCAL_SCREENSHOTS"):
-        page.screenshot(path=f"{shots}/upload.png", full_page=True)
+    screenshot(page, "upload-phone")
 
     items.nth(0).locator("a", has_text="Open").click()
     page.wait_for_url("**/photos/*/")
     page.wait_for_function("document.getElementById('photo-image').complete")
     assert page.locator("#photo-image").evaluate("img => img.naturalWidth") == 1280
-    assert "Ready" in page.inner_text("aside")
-    if shots:
-        page.screenshot(path=f"{shots}/photo.png", full_page=True)
+    assert "Only you" in page.inner_text("#info")
 
 
 def test_a_bad_file_shows_its_error_in_the_list(
@@ -134,27 +97,43 @@ def test_one_click_portrait_then_compare_before_and_after(
     sign_in(page, live_server.url, "carol", "carol-pass-123")
     page.goto(f"{live_server.url}/photos/{photo.pk}/")
 
-    # Tap the person on the photo to choose the subject, then one click on Portrait.
-    page.click("#photo-image", position={"x": 200, "y": 150})
+    # Tapping the photo does nothing by surprise: no subject is chosen, no marker appears.
+    page.click("#photo-image", position={"x": 150, "y": 120})
+    assert page.eval_on_selector("#effect-subject", "s => s.value") == "auto"
+    assert page.locator(".tap-marker").count() == 0
+
+    # In tap mode, a tap on the person chooses the subject and leaves a marker there.
+    page.click("#tap-toggle")
+    assert page.get_attribute("#tap-toggle", "aria-pressed") == "true"
+    page.click("#photo-image", position={"x": 150, "y": 120})
     assert page.eval_on_selector("#effect-subject", "s => s.value").count(",") == 1
+    marker = page.locator(".tap-marker").bounding_box()
+    image = page.locator("#photo-image").bounding_box()
+    assert abs(marker["x"] + marker["width"] / 2 - (image["x"] + 150)) < 3
+    assert abs(marker["y"] + marker["height"] / 2 - (image["y"] + 120)) < 3
+    assert page.get_attribute("#tap-toggle", "aria-pressed") == "false"
+
     page.click("button[value=portrait]")
     page.wait_for_selector("#effect-status progress", state="attached")
-    page.wait_for_selector("#compare:not([hidden])", timeout=60_000)
+    page.wait_for_selector(".compare-after:not([hidden])", timeout=60_000)
     page.wait_for_function("document.getElementById('compare-after').naturalWidth > 0")
-    assert page.locator("#variant-list .variant").count() == 1
-    assert "person" in page.inner_text("#compare-label")
+    rows = page.locator("#variant-list .variant")
+    assert rows.count() == 1
+    label = rows.first.inner_text()
+    assert "Portrait" in label and "tapped at" in label and "(person)" in label
+    assert "Ready" in label and "Delete" in label
 
-    # The slider moves the split between before and after.
+    # The slider moves the divider between before and after; its handle shows where.
     page.fill(".compare-range", "80")
-    split = page.eval_on_selector(".compare-after", "e => e.style.getPropertyValue('--split')")
+    split = page.eval_on_selector("#frame", "e => e.style.getPropertyValue('--split')")
     assert split == "80%"
-    if shots := os.environ.get("FOCAL_SCREENSHOTS"):
-        page.screenshot(path=f"{shots}/portrait.png", full_page=True)
+    handle = page.locator(".compare-handle").bounding_box()
+    assert abs(handle["x"] + handle["width"] / 2 - (image["x"] + 0.8 * image["width"])) < 3
+    screenshot(page, "portrait-phone")
 
     # A subject that is not there fails with the reason, in the page.
     page.select_option("#effect-subject", "cat")
     page.click("button[value=portrait]")
     page.wait_for_selector("#effect-status .error", timeout=60_000)
     assert "No cat found" in page.inner_text("#effect-status")
-    if shots:
-        page.screenshot(path=f"{shots}/portrait-failed.png", full_page=True)
+    assert "Failed" in page.locator("#variant-list .variant").first.inner_text()
