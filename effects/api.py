@@ -18,9 +18,7 @@ from rest_framework.views import APIView
 
 from effects.actions import delete_variant, request_variant
 from effects.models import Variant
-from effects.spec import BOKEH_SHAPES, EFFECTS, SUBJECT_CLASSES, EffectSpec, SpecError, parse_spec
-from focal.api_errors import ApiError
-from gallery.actions import PermissionDenied
+from effects.spec import BOKEH_SHAPES, EFFECTS, SUBJECT_CLASSES, EffectSpec, parse_spec
 from gallery.api import AbsoluteUrls
 from gallery.models import Photo
 
@@ -102,10 +100,7 @@ def spec_from_request(request: Request) -> EffectSpec:
     data: Any = request.data
     if hasattr(data, "dict"):  # a form: single values, minus Django's CSRF field
         data = {k: v for k, v in data.dict().items() if k != "csrfmiddlewaretoken"}
-    try:
-        return parse_spec(data)
-    except SpecError as exc:
-        raise ApiError("invalid", f"{exc.field}: {exc.message}") from None
+    return parse_spec(data)
 
 
 @extend_schema(tags=["effects"])
@@ -130,12 +125,7 @@ class PhotoVariantsView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         photo = visible_photo(request, pk)
         spec = spec_from_request(request)
-        try:
-            requested = request_variant(request.user, photo, spec)
-        except PermissionDenied as exc:
-            raise ApiError("permission_denied", str(exc), status.HTTP_403_FORBIDDEN) from None
-        except SpecError as exc:
-            raise ApiError("invalid", f"{exc.field}: {exc.message}") from None
+        requested = request_variant(request.user, photo, spec)
         body = VariantSerializer(requested.variant, context={"request": request}).data
         return Response(body, status=202 if requested.created else 200)
 
@@ -156,8 +146,5 @@ class VariantView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         variant = self.get_object(request, pk)
-        try:
-            delete_variant(request.user, variant)
-        except PermissionDenied as exc:
-            raise ApiError("permission_denied", str(exc), status.HTTP_403_FORBIDDEN) from None
+        delete_variant(request.user, variant)
         return Response(status=status.HTTP_204_NO_CONTENT)

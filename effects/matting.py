@@ -23,6 +23,7 @@ import numpy as np
 
 from effects.segmentation import BACKGROUND, PERSON, VOC_LABELS, GridLogits, Segmenter
 from effects.spec import Point, Subject
+from focal.usererror import UserError
 
 WORK_SIDE = 640
 LABEL_SIDE = 160
@@ -43,14 +44,10 @@ _NOTHING_RECOGNISED = (
 )
 
 
-class NoSubjectFound(Exception):
+class NoSubjectFound(UserError):
     """The requested subject is not in the photo. `message` is shown to the user as is."""
 
     code = "no_subject"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass

@@ -18,6 +18,7 @@ from effects.models import Variant
 from effects.pipeline import render
 from effects.segmentation import get_segmenter
 from effects.spec import parse_canonical
+from focal.usererror import UserError
 from gallery import files
 from gallery.imaging import encode_image, load_rgb
 from gallery.models import Photo, Status
@@ -27,15 +28,18 @@ log = logging.getLogger(__name__)
 JPEG_QUALITY = 90
 
 
-class BackgroundMissing(Exception):
-    message = "The background photo was deleted; choose another one."
+class BackgroundMissing(UserError):
+    code = "background_missing"
+
+    def __init__(self) -> None:
+        super().__init__("The background photo was deleted; choose another one.")
 
 
 def render_variant(variant_id: int) -> str:
     """Render one variant; returns a word for the log: ready, skipped or gone.
 
-    Raises effects.matting.NoSubjectFound, effects.modelstore.ModelsNotInstalled,
-    gallery.imaging.ImageError or BackgroundMissing for failures the user should read.
+    Raises focal.usererror.UserError (NoSubjectFound, ImageError, BackgroundMissing) for
+    failures the user should read, effects.modelstore.ModelsNotInstalled for the operator.
     """
     with transaction.atomic():
         variant = (
@@ -95,6 +99,6 @@ def render_variant(variant_id: int) -> str:
 def _background_pixels(photo_id: int, shape: tuple[int, ...]) -> np.ndarray:
     photo = Photo.objects.filter(pk=photo_id).first()
     if photo is None:
-        raise BackgroundMissing(BackgroundMissing.message)
+        raise BackgroundMissing()
     # Decoded at about the size it will cover; compose.cover does the exact fit.
     return load_rgb(files.media_path(str(photo.original.name)), max_side=max(shape[:2]))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from effects.segmentation import VOC_LABELS
+from focal.usererror import UserError
 
 EFFECTS = ("portrait", "background", "colorpop", "cutout")
 BOKEH_SHAPES = ("gaussian", "disc")
@@ -43,13 +44,15 @@ _POINT = re.compile(r"point\((?P<x>[^,()]*),(?P<y>[^,()]*)\)")
 _CANONICAL_PARAM = re.compile(r"(?P<key>[a-z]+)=(?P<value>point\([^()]*\)|[^,]*)(?:,|$)")
 
 
-class SpecError(ValueError):
-    """Invalid effect parameters; `message` is written for the person who sent them."""
+class SpecError(UserError, ValueError):
+    """Invalid effect parameters: `message` ("field: reason") is for the person who sent them."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    code = "invalid"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
         self.field = field
-        self.message = message
+        self.reason = reason
 
 
 @dataclass(frozen=True)

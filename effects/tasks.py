@@ -7,13 +7,10 @@ from functools import partial
 
 from celery import Task, shared_task
 
-from effects.matting import NoSubjectFound
 from effects.models import Variant
 from effects.modelstore import ModelsNotInstalled
-from effects.rendering import BackgroundMissing
 from effects.rendering import render_variant as run_render
 from focal.jobs import MAX_RETRIES, run_job
-from gallery.imaging import ImageError
 from gallery.models import Status
 
 log = logging.getLogger(__name__)
@@ -33,7 +30,6 @@ def render_variant(self: Task, variant_id: int) -> str:
         name=f"variant {variant_id}",
         gave_up="Rendering kept failing; try again later.",
         crashed="The effect could not be rendered ({exc}).",
-        readable=(NoSubjectFound, BackgroundMissing, ImageError),
     )
 
 

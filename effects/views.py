@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from effects.actions import delete_variant, request_variant
 from effects.models import Variant
-from effects.spec import SpecError, parse_spec
-from focal.auth import request_user
+from effects.spec import parse_spec
+from focal.auth import AuthenticatedHttpRequest, request_user
 from gallery import files
 from gallery.actions import title_from_filename
 from gallery.models import Photo
@@ -56,13 +56,9 @@ def form_spec(form: QueryDict) -> dict[str, str]:
 
 @login_required
 @require_POST
-def variant_create(request: HttpRequest, pk: int) -> HttpResponse:
+def variant_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(Photo.objects.owned_by(request.user), pk=pk)
-    try:
-        requested = request_variant(request.user, photo, parse_spec(form_spec(request.POST)))
-    except SpecError as exc:
-        messages.error(request, f"{exc.field}: {exc.message}")
-        return redirect(photo)
+    requested = request_variant(request.user, photo, parse_spec(form_spec(request.POST)))
     if requested.created:
         messages.info(request, "Rendering… the result appears here when it is ready.")
     query = urlencode({"variant": requested.variant.pk})
@@ -71,7 +67,7 @@ def variant_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def variant_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def variant_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     variant = get_object_or_404(
         Variant.objects.filter(photo__in=Photo.objects.owned_by(request.user)), pk=pk
     )

@@ -1,5 +1,5 @@
-"""The Focal Django project: settings, root URLs, the Celery app."""
+"""The Focal Django project: settings, root URLs, the Celery app (focal.celery).
 
-from focal.celery import app as celery_app
-
-__all__ = ["celery_app"]
+Nothing is imported here, so the Django-free modules of this package (focal.usererror) stay
+importable from pure code. FocalConfig.ready() loads the Celery app in every Django process.
+"""

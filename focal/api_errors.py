@@ -1,4 +1,8 @@
-"""One error shape for the whole JSON API: {"error": {"code": "...", "message": "..."}}."""
+"""One error shape for the whole JSON API: {"error": {"code": "...", "message": "..."}}.
+
+Views raise focal.usererror.UserError (or a subclass) for anything the client caused; DRF's own
+exceptions (validation, authentication, throttling, 404) get the same shape here.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-
-class ApiError(exceptions.APIException):
-    """An error a client caused, with a stable machine-readable code and a readable message."""
-
-    def __init__(self, code: str, message: str, status_code: int = status.HTTP_400_BAD_REQUEST):
-        super().__init__(detail=message, code=code)
-        self.status_code = status_code
-        self.error_code = code
+from focal.usererror import UserError
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -35,7 +33,17 @@ def _first_message(detail: Any, prefix: str = "") -> str:
     return f"{prefix}{detail}"
 
 
+def user_error_response(exc: UserError) -> Response:
+    response = Response(error_body(exc.code, exc.message), status=exc.status)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, UserError):
+        set_rollback()  # as DRF does for its own exceptions: nothing half-done is committed
+        return user_error_response(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django's 500 handler takes it
@@ -45,7 +53,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, DjangoPermissionDenied):
         code, message = "permission_denied", "You do not have permission to do this."
     elif isinstance(exc, exceptions.APIException):
-        code = exc.error_code if isinstance(exc, ApiError) else str(exc.default_code)
+        code = str(exc.default_code)
         if isinstance(exc, exceptions.ValidationError):
             code = "invalid"
             if isinstance(exc.detail, dict):

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from celery import Task
 from django.db import DatabaseError, InterfaceError, OperationalError
 
+from focal.usererror import UserError
+
 log = logging.getLogger(__name__)
 
 # Errors worth another try: the database or the disk hiccupped. Anything else is final.
@@ -27,16 +29,15 @@ def run_job(
     name: str,
     gave_up: str,
     crashed: str,
-    readable: tuple[type[Exception], ...],
 ) -> str:
     """Run `work`; on failure call `fail(reason)` or schedule a retry of `task`.
 
-    `readable` errors carry a `message` for the user; `crashed` may use `{exc}`.
+    A UserError's message is the reason as it is; `crashed` may use `{exc}`.
     """
     try:
         return work()
-    except readable as exc:
-        return fail(str(getattr(exc, "message", exc)))
+    except UserError as exc:
+        return fail(exc.message)
     except TRANSIENT_ERRORS as exc:
         if task.request.retries >= MAX_RETRIES:
             return fail(gave_up)

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from focal.usererror import UserError
 from gallery import files
 from gallery.exif import exif_details
 from gallery.imaging import CorruptImage, ImageTooLarge, inspect_image
@@ -31,8 +32,11 @@ log = logging.getLogger(__name__)
 User = AbstractBaseUser | AnonymousUser
 
 
-class PermissionDenied(Exception):
-    """The user may see the photo but not change it."""
+class PermissionDenied(UserError):
+    """The user may see the photo (or variant) but not change it."""
+
+    status = 403
+    code = "permission_denied"
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from focal.api_errors import ApiError
+from focal.auth import signed_in_user
+from focal.usererror import UserError
 from gallery import actions
-from gallery.imaging import ImageError
+from gallery.imaging import ImageTooLarge
 from gallery.models import Photo, Visibility
 from gallery.uploads import upload_limit_text, upload_too_large
 
@@ -123,9 +124,7 @@ class PhotoViewSet(
             try:
                 wanted = [int(part) for part in ids.split(",")[:200] if part]
             except ValueError:
-                raise ApiError(
-                    "invalid", "ids must be a comma-separated list of numbers."
-                ) from None
+                raise UserError("ids must be a comma-separated list of numbers.") from None
             photos = photos.filter(pk__in=wanted)
         return photos
 
@@ -153,22 +152,19 @@ class PhotoViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload = request.FILES.get("image")  # parsing stops early for an oversized body
         if upload_too_large(request):
-            raise _too_large()
+            raise ImageTooLarge(f"The file is larger than the {upload_limit_text()} limit.")
         if upload is None:
-            raise ApiError(
-                "missing_file", "Choose an image file to upload (multipart field “image”)."
+            raise UserError(
+                "Choose an image file to upload (multipart field “image”).", code="missing_file"
             )
         fields = PhotoFieldsSerializer(data=request.data)
         fields.is_valid(raise_exception=True)
-        try:
-            added = actions.add_photo(
-                request.user,  # type: ignore[arg-type]
-                upload,
-                title=fields.validated_data["title"],
-                visibility=fields.validated_data["visibility"],
-            )
-        except ImageError as exc:
-            raise ApiError(exc.code, exc.message, exc.status) from None
+        added = actions.add_photo(
+            signed_in_user(request),
+            upload,
+            title=fields.validated_data["title"],
+            visibility=fields.validated_data["visibility"],
+        )
         body = dict(PhotoSerializer(added.photo, context={"request": request}).data)
         body["duplicate"] = added.duplicate
         return Response(body, status=status.HTTP_200_OK if added.duplicate else 201)
@@ -184,11 +180,3 @@ class PhotoViewSet(
 
     def perform_destroy(self, instance: Photo) -> None:
         actions.delete_photo(self.request.user, instance)
-
-
-def _too_large() -> ApiError:
-    return ApiError(
-        "too_large",
-        f"The file is larger than the {upload_limit_text()} limit.",
-        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    )

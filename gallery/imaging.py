@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from focal.usererror import UserError
+
 # Pillow format name -> file extension we store the original under.
 ACCEPTED_FORMATS: dict[str, str] = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 CONTENT_TYPES: dict[str, str] = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -28,17 +30,11 @@ CONTENT_TYPES: dict[str, str] = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP
 Image.MAX_IMAGE_PIXELS = None
 
 
-class ImageError(Exception):
+class ImageError(UserError):
     """An image a user gave us cannot be used. `code` and `message` are shown to the user."""
 
     status = 400
     code = "invalid_image"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
 
 
 class UnsupportedImage(ImageError):

@@ -7,7 +7,6 @@ from functools import partial
 from celery import Task, shared_task
 
 from focal.jobs import MAX_RETRIES, run_job
-from gallery.imaging import ImageError
 from gallery.models import Photo, Status
 from gallery.processing import process_photo as run_processing
 
@@ -22,7 +21,6 @@ def process_photo(self: Task, photo_id: int) -> str:
         name=f"photo {photo_id}",
         gave_up="Processing kept failing; try “Reprocess” later.",
         crashed="The image could not be processed ({exc}).",
-        readable=(ImageError,),
     )
 
 

@@ -15,10 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from focal.auth import request_user
+from focal.auth import AuthenticatedHttpRequest, request_user
+from focal.usererror import UserError
 from gallery import actions, browse, files
 from gallery.exif import exif_rows
-from gallery.imaging import CONTENT_TYPES, ImageError
+from gallery.imaging import CONTENT_TYPES
 from gallery.models import Moderation, Photo, Visibility
 from gallery.uploads import upload_limit_text, upload_too_large
 
@@ -93,7 +94,7 @@ def photo_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
 
 @login_required
 @require_POST
-def photo_update(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Save the title and who may see the photo; the message says what actually changed."""
     photo = get_object_or_404(Photo.objects.owned_by(request.user), pk=pk)
     said = []
@@ -121,7 +122,7 @@ def _who_sees_it(photo: Photo) -> str:
 
 @login_required
 @require_POST
-def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(Photo.objects.owned_by(request.user), pk=pk)
     actions.delete_photo(request.user, photo)
     messages.success(request, f"Deleted “{photo.display_title}”.")
@@ -130,7 +131,7 @@ def photo_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def photo_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_reprocess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(Photo.objects.owned_by(request.user), pk=pk)
     actions.reprocess([photo])
     messages.info(request, "Processing again.")
@@ -138,7 +139,7 @@ def photo_reprocess(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The upload page. With JavaScript, files go to the API one by one with progress bars;
     without it, the form posts here and the page lists the outcome of each file."""
     outcomes: list[dict[str, object]] = []
@@ -155,8 +156,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             outcomes.append({"name": "", "error": "Choose one or more image files to upload."})
         for item in uploads:
             try:
-                added = actions.add_photo(request.user, item, visibility=visibility)  # type: ignore[arg-type]
-            except ImageError as exc:
+                added = actions.add_photo(request.user, item, visibility=visibility)
+            except UserError as exc:  # shown beside its file; the other files still count
                 outcomes.append({"name": item.name, "error": exc.message})
             else:
                 outcomes.append(

@@ -13,10 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from focal.api_errors import ApiError
+from focal.auth import signed_in_user
+from focal.usererror import UserError
 from gallery import actions
 from gallery.api import PhotoSerializer
-from gallery.imaging import ImageError
+from gallery.imaging import ImageTooLarge
 from gallery.models import Photo
 from gallery.uploads import upload_too_large
 from search import queries
@@ -62,13 +63,6 @@ def results(request: Request, matches: list[Match], **extra: Any) -> Response:
     return Response(body)
 
 
-def answer(call: Any, *args: Any) -> list[Match]:
-    try:
-        return call(*args)
-    except queries.QueryError as exc:
-        raise ApiError(exc.code, exc.message, exc.status) from None
-
-
 @extend_schema(tags=["search"], parameters=[K_PARAM], responses=RESULTS)
 class SimilarPhotosView(APIView):
     """The photos most similar to this one that you may see, most similar first."""
@@ -77,8 +71,8 @@ class SimilarPhotosView(APIView):
 
     def get(self, request: Request, pk: int) -> Response:
         photo = get_object_or_404(Photo.objects.visible_to(request.user), pk=pk)
-        k = answer(queries.parse_k, request.query_params.get("k"))
-        return results(request, answer(queries.similar_to_photo, photo, request.user, k))
+        k = queries.parse_k(request.query_params.get("k"))
+        return results(request, queries.similar_to_photo(photo, request.user, k))
 
 
 class SearchView(APIView):
@@ -101,9 +95,9 @@ class SearchView(APIView):
         responses=RESULTS,
     )
     def get(self, request: Request) -> Response:
-        k = answer(queries.parse_k, request.query_params.get("k"))
-        colours = answer(queries.parse_colours, request.query_params.getlist("color"))
-        return results(request, answer(queries.dominated_by, colours, request.user, k))
+        k = queries.parse_k(request.query_params.get("k"))
+        colours = queries.parse_colours(request.query_params.getlist("color"))
+        return results(request, queries.dominated_by(colours, request.user, k))
 
     @extend_schema(
         tags=["search"],
@@ -124,17 +118,14 @@ class SearchView(APIView):
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("image")
         if upload_too_large(request):
-            raise ApiError("too_large", "The file is larger than the upload limit.", 413)
+            raise ImageTooLarge("The file is larger than the upload limit.")
         if upload is None:
-            raise ApiError("missing_file", "Choose an image to search with (field “image”).")
-        k = answer(queries.parse_k, request.POST.get("k"))
-        vector, _ = answer(queries.describe_upload, upload)
+            raise UserError("Choose an image to search with (field “image”).", code="missing_file")
+        k = queries.parse_k(request.POST.get("k"))
+        vector, _ = queries.describe_upload(upload)
         extra: dict[str, Any] = {}
         if str(request.POST.get("add", "")).lower() in ("1", "true", "yes", "on"):
-            try:
-                added = actions.add_photo(request.user, upload)  # type: ignore[arg-type]
-            except ImageError as exc:
-                raise ApiError(exc.code, exc.message, exc.status) from None
+            added = actions.add_photo(signed_in_user(request), upload)
             extra["added"] = PhotoSerializer(added.photo, context={"request": request}).data
             extra["duplicate"] = added.duplicate
-        return results(request, answer(queries.similar_to_vector, vector, request.user, k), **extra)
+        return results(request, queries.similar_to_vector(vector, request.user, k), **extra)

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
 
-from gallery.imaging import CorruptImage, ImageError, ImageTooLarge, inspect_image
+from focal.usererror import UserError
+from gallery.imaging import CorruptImage, ImageTooLarge, inspect_image
 from gallery.models import Photo, Status
 from gallery.processing import decode_for_gallery
 from gallery.uploads import upload_limit_text
@@ -25,12 +26,10 @@ MAX_COLOURS = 3
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
 
-class QueryError(Exception):
+class QueryError(UserError):
     """A question we cannot answer as asked; the message is for the user."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+    code = "invalid_query"
 
 
 def parse_k(value: str | None, default: int = 10) -> int:
@@ -41,7 +40,7 @@ def parse_k(value: str | None, default: int = 10) -> int:
     except ValueError:
         k = 0
     if not 1 <= k <= MAX_K:
-        raise QueryError("invalid_k", f"k must be a whole number from 1 to {MAX_K}.")
+        raise QueryError(f"k must be a whole number from 1 to {MAX_K}.", code="invalid_k")
     return k
 
 
@@ -53,15 +52,15 @@ def parse_colours(values: Iterable[str]) -> list[tuple[int, int, int]]:
     """Colours given as #RRGGBB, repeated or comma-separated, one to three of them."""
     parts = [part.strip() for value in values for part in value.split(",") if part.strip()]
     if not parts:
-        raise QueryError("invalid_color", "Give a colour as #RRGGBB, for example #1e90ff.")
+        raise QueryError("Give a colour as #RRGGBB, for example #1e90ff.", code="invalid_color")
     if len(parts) > MAX_COLOURS:
-        raise QueryError("invalid_color", f"Give at most {MAX_COLOURS} colours.")
+        raise QueryError(f"Give at most {MAX_COLOURS} colours.", code="invalid_color")
     colours = []
     for part in parts:
         match = _HEX.match(part)
         if match is None:
             raise QueryError(
-                "invalid_color", f"“{part[:20]}” is not a colour; use #RRGGBB, like #1e90ff."
+                f"“{part[:20]}” is not a colour; use #RRGGBB, like #1e90ff.", code="invalid_color"
             )
         hex_digits = match.group(1)
         colours.append(
@@ -71,18 +70,18 @@ def parse_colours(values: Iterable[str]) -> list[tuple[int, int, int]]:
 
 
 def describe_upload(upload: UploadedFile) -> tuple[np.ndarray, np.ndarray]:
-    """The descriptor of an uploaded query image and its thumbnail pixels; nothing is stored."""
+    """The descriptor of an uploaded query image and its thumbnail pixels; nothing is stored.
+
+    Raises gallery.imaging.ImageError for anything add_photo() would refuse.
+    """
     if (upload.size or 0) > settings.FOCAL_MAX_UPLOAD_BYTES:
-        raise _as_query_error(ImageTooLarge(f"The file is larger than {upload_limit_text()}."))
+        raise ImageTooLarge(f"The file is larger than {upload_limit_text()}.")
     if not upload.size:
-        raise _as_query_error(CorruptImage("The file is empty.", code="empty_file"))
+        raise CorruptImage("The file is empty.", code="empty_file")
     assert upload.file is not None
-    try:
-        inspect_image(upload.file, max_pixels=settings.FOCAL_MAX_PIXELS)
-        upload.seek(0)
-        _, small = decode_for_gallery(upload.file)
-    except ImageError as exc:
-        raise _as_query_error(exc) from None
+    inspect_image(upload.file, max_pixels=settings.FOCAL_MAX_PIXELS)
+    upload.seek(0)
+    _, small = decode_for_gallery(upload.file)
     return describe(small), small
 
 
@@ -90,7 +89,7 @@ def similar_to_photo(photo: Photo, user: User, k: int) -> list[Match]:
     index = photo_index()
     vector = index.vector_of(photo.pk)
     if vector is None:
-        raise QueryError("not_ready", "This photo is still being processed.", status=409)
+        raise QueryError("This photo is still being processed.", code="not_ready", status=409)
     return index.search(vector, k, user=user, exclude=[photo.pk])
 
 
@@ -127,7 +126,3 @@ def matching_text(query: TextQuery, user: User) -> QuerySet[Photo]:
 
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def _as_query_error(exc: ImageError) -> QueryError:
-    return QueryError(exc.code, exc.message, exc.status)

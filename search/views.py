@@ -10,8 +10,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from focal.auth import signed_in_user
+from focal.usererror import UserError
 from gallery import actions
-from gallery.imaging import ImageError, encode_image
+from gallery.imaging import ImageTooLarge, encode_image
 from gallery.models import Photo
 from gallery.uploads import upload_limit_text, upload_too_large
 from search import queries
@@ -27,7 +29,7 @@ def similar_page(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, object] = {"photo": photo, "matches": None, "error": None}
     try:
         context["matches"] = labelled(queries.similar_to_photo(photo, request.user, PAGE_RESULTS))
-    except queries.QueryError as exc:
+    except queries.QueryError as exc:  # not processed yet: the page says so in place
         context["error"] = exc.message
     return render(request, "search/similar.html", context)
 
@@ -48,9 +50,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
             context["understood"] = understood.describe()
             if understood or colours:
                 context["matches"] = _search(request, understood, colours)
-    except queries.QueryError as exc:
+    except UserError as exc:  # shown in the search form, which keeps what was typed
         context["error"] = exc.message
-    status = 400 if context["error"] else 200
+        status = exc.status
+    else:
+        status = 200
     return render(request, "search/search.html", context, status=status)
 
 
@@ -80,9 +84,9 @@ def labelled(matches: list[Match]) -> list[Result]:
 def _search_by_image(request: HttpRequest) -> dict[str, object]:
     upload = request.FILES.get("image")
     if upload_too_large(request):
-        raise queries.QueryError("too_large", f"The file is larger than {upload_limit_text()}.")
+        raise ImageTooLarge(f"The file is larger than {upload_limit_text()}.")
     if upload is None:
-        raise queries.QueryError("missing_file", "Choose an image to search with.")
+        raise UserError("Choose an image to search with.", code="missing_file")
     vector, small = queries.describe_upload(upload)
     found: dict[str, object] = {
         "matches": labelled(queries.similar_to_vector(vector, request.user, PAGE_RESULTS)),
@@ -91,8 +95,8 @@ def _search_by_image(request: HttpRequest) -> dict[str, object]:
     }
     if request.POST.get("add"):
         try:
-            added = actions.add_photo(request.user, upload)  # type: ignore[arg-type]
-        except ImageError as exc:
+            added = actions.add_photo(signed_in_user(request), upload)
+        except UserError as exc:  # the search itself worked: show its results and this
             messages.error(request, exc.message)
         else:
             verb = "was already" if added.duplicate else "is now"

@@ -49,7 +49,8 @@ def test_a_bad_form_says_why(login, alice, add_photo):
     photo = add_photo(alice)
     client = login(alice)
     form = {"action": "portrait", "blur": "500"}
-    response = client.post(f"/photos/{photo.pk}/variants/new", form, follow=True)
+    response = client.post(f"/photos/{photo.pk}/variants/new", form)
+    assert response.status_code == 400
     assert "blur is a whole number from 0" in response.content.decode()
     assert not Variant.objects.exists()
 

@@ -216,8 +216,8 @@ def test_a_spec_object_is_hashable_and_comparable_as_a_cache_key():
 def test_it_rejects_invalid_parameters_naming_the_field(data, field):
     error = spec_error(data)
     assert error.field == field
-    assert error.message
-    assert str(error) == f"{field}: {error.message}"
+    assert error.reason
+    assert error.message == str(error) == f"{field}: {error.reason}"
 
 
 def test_a_non_mapping_is_rejected():
@@ -232,7 +232,7 @@ def test_the_unknown_effect_message_lists_the_effects():
 
 def test_a_parameter_for_another_effect_says_so():
     error = spec_error({"effect": "colorpop", "blur": 10})
-    assert error.message == "blur does not apply to the colorpop effect"
+    assert error.reason == "blur does not apply to the colorpop effect"
 
 
 def test_an_unknown_subject_message_quotes_it_and_lists_classes():

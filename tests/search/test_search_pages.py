@@ -67,7 +67,7 @@ def test_search_by_image_page_can_add_to_the_gallery(login, alice, photos):
 def test_search_by_image_page_explains_bad_files(login, alice):
     upload = SimpleUploadedFile("q.jpg", b"text" * 40, "image/jpeg")
     response = login(alice).post("/search/", {"image": upload})
-    assert response.status_code == 400
+    assert response.status_code == 415  # the status of the error, as the API answers
     assert "This is not a JPEG, PNG or WebP image." in response.content.decode()
 
 
