@@ -11,7 +11,7 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from effects.actions import delete_variant, request_variant
 from effects.models import Variant
 from effects.spec import BOKEH_SHAPES, EFFECTS, SUBJECT_CLASSES, EffectSpec, parse_spec
+from focal.parsers import JSONParser
 from gallery.api import AbsoluteUrls
 from gallery.models import Photo
 

@@ -8,16 +8,19 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from focal.auth import signed_in_user
-from focal.usererror import UserError
+from focal.ids import parse_ids
+from focal.parsers import JSONParser
+from focal.serializers import RejectUnknownFields
 from gallery import actions
-from gallery.imaging import ImageTooLarge
 from gallery.models import Photo, Visibility
-from gallery.uploads import upload_limit_text, upload_too_large
+from gallery.uploads import single_upload
+
+MAX_IDS = 200  # photos asked for by id in one request
 
 
 class AbsoluteUrls:
@@ -32,7 +35,7 @@ class AbsoluteUrls:
         return request.build_absolute_uri(path)
 
 
-class PhotoSerializer(AbsoluteUrls, serializers.ModelSerializer[Photo]):
+class PhotoSerializer(AbsoluteUrls, RejectUnknownFields, serializers.ModelSerializer[Photo]):
     owner = serializers.CharField(source="owner.get_username", read_only=True)
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -120,12 +123,8 @@ class PhotoViewSet(
         params = self.request.query_params
         if params.get("mine") in ("1", "true"):
             photos = photos.owned_by(self.request.user)
-        if ids := params.get("ids"):
-            try:
-                wanted = [int(part) for part in ids.split(",")[:200] if part]
-            except ValueError:
-                raise UserError("ids must be a comma-separated list of numbers.") from None
-            photos = photos.filter(pk__in=wanted)
+        if (ids := params.get("ids")) is not None:
+            photos = photos.filter(pk__in=parse_ids(ids.split(","), name="ids", limit=MAX_IDS))
         return photos
 
     @extend_schema(
@@ -150,13 +149,7 @@ class PhotoViewSet(
         'the existing photo with `"duplicate": true` and status 200.',
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        upload = request.FILES.get("image")  # parsing stops early for an oversized body
-        if upload_too_large(request):
-            raise ImageTooLarge(f"The file is larger than the {upload_limit_text()} limit.")
-        if upload is None:
-            raise UserError(
-                "Choose an image file to upload (multipart field “image”).", code="missing_file"
-            )
+        upload = single_upload(request, what="an image file to upload")
         fields = PhotoFieldsSerializer(data=request.data)
         fields.is_valid(raise_exception=True)
         added = actions.add_photo(

@@ -11,6 +11,7 @@ does not depend on how many photos exist or how few of them a user may see.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
+from focal.ids import is_id
 from gallery.models import Photo, Status
 
 User = AbstractBaseUser | AnonymousUser
@@ -25,6 +27,7 @@ User = AbstractBaseUser | AnonymousUser
 MAX_PAGE = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_MICROS = re.compile(r"-?[0-9]{1,19}")  # ASCII digits: str.isdigit() also accepts "²"
 
 
 @dataclass(frozen=True, order=True)
@@ -48,14 +51,13 @@ class Cursor:
         if not text:
             return None
         micros, _, pk = text.partition(".")
-        if not (micros.lstrip("-").isdigit() and pk.isdigit()) or len(text) > 40:
+        if len(text) > 40 or not (_MICROS.fullmatch(micros) and is_id(pk)):
             return None
         try:
             when = _EPOCH + int(micros) * _MICROSECOND
         except OverflowError:
             return None
-        photo_id = int(pk)
-        return cls(when, photo_id) if photo_id < 2**63 else None
+        return cls(when, int(pk))
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
+
+from focal.usererror import UserError
+from gallery.imaging import ImageTooLarge
 
 # Multipart framing and the other form fields around the file.
 _ENVELOPE_BYTES = 64 * 1024
@@ -56,6 +60,25 @@ def upload_too_large(request: Any) -> bool:
     return bool(getattr(request, "upload_too_large", False)) or bool(
         getattr(getattr(request, "_request", None), "upload_too_large", False)
     )
+
+
+def single_upload(request: Any, *, what: str = "an image file") -> UploadedFile:
+    """The one file of the multipart field "image" (of an HttpRequest or a DRF Request).
+
+    ImageTooLarge past the limit; a UserError when there is none, or more than one (which
+    would otherwise keep the last one silently).
+    """
+    uploads = request.FILES.getlist("image")  # parsing stops early for an oversized body
+    if upload_too_large(request):
+        raise ImageTooLarge(f"The file is larger than the {upload_limit_text()} limit.")
+    if not uploads:
+        raise UserError(f"Choose {what} (multipart field “image”).", code="missing_file")
+    if len(uploads) > 1:
+        raise UserError(
+            f"Send one image per request; the field “image” came {len(uploads)} times.",
+            code="too_many_files",
+        )
+    return uploads[0]
 
 
 def upload_limit_text() -> str:

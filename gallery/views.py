@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from focal.auth import AuthenticatedHttpRequest, request_user
+from focal.ids import parse_ids
 from focal.usererror import UserError
 from gallery import actions, browse, files
 from gallery.exif import exif_rows
@@ -30,6 +31,7 @@ REJECTION_REASONS = (
     "Not the uploader's photo to share (copyright)",
     "Spam or advertising",
 )
+MAX_DECISIONS = 1000  # photos approved or rejected by one click
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -185,7 +187,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def moderation_decide(request: HttpRequest) -> HttpResponse:
     decision = request.POST.get("decision")
-    ids = [int(i) for i in request.POST.getlist("photo") if i.isdigit() and len(i) < 19]
+    ids = parse_ids(request.POST.getlist("photo"), name="photo", limit=MAX_DECISIONS)
     if decision not in (Moderation.APPROVED, Moderation.REJECTED) or not ids:
         messages.error(request, "Choose photos, then approve or reject them.")
         return redirect("gallery:moderation")

@@ -14,12 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from focal.auth import signed_in_user
-from focal.usererror import UserError
 from gallery import actions
 from gallery.api import PhotoSerializer
-from gallery.imaging import ImageTooLarge
 from gallery.models import Photo
-from gallery.uploads import upload_too_large
+from gallery.uploads import single_upload
 from search import queries
 from search.service import Match
 
@@ -116,11 +114,7 @@ class SearchView(APIView):
         responses=RESULTS,
     )
     def post(self, request: Request) -> Response:
-        upload = request.FILES.get("image")
-        if upload_too_large(request):
-            raise ImageTooLarge("The file is larger than the upload limit.")
-        if upload is None:
-            raise UserError("Choose an image to search with (field “image”).", code="missing_file")
+        upload = single_upload(request, what="an image to search with")
         k = queries.parse_k(request.POST.get("k"))
         vector, _ = queries.describe_upload(upload)
         extra: dict[str, Any] = {}

@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404, render
 from focal.auth import signed_in_user
 from focal.usererror import UserError
 from gallery import actions
-from gallery.imaging import ImageTooLarge, encode_image
+from gallery.imaging import encode_image
 from gallery.models import Photo
-from gallery.uploads import upload_limit_text, upload_too_large
+from gallery.uploads import single_upload
 from search import queries
 from search.service import Match
 from search.text import TextQuery, parse_text_query
@@ -82,11 +82,7 @@ def labelled(matches: list[Match]) -> list[Result]:
 
 
 def _search_by_image(request: HttpRequest) -> dict[str, object]:
-    upload = request.FILES.get("image")
-    if upload_too_large(request):
-        raise ImageTooLarge(f"The file is larger than {upload_limit_text()}.")
-    if upload is None:
-        raise UserError("Choose an image to search with.", code="missing_file")
+    upload = single_upload(request, what="an image to search with")
     vector, small = queries.describe_upload(upload)
     found: dict[str, object] = {
         "matches": labelled(queries.similar_to_vector(vector, request.user, PAGE_RESULTS)),

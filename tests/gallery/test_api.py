@@ -41,10 +41,33 @@ def test_patch_changes_title_and_visibility(api, alice, add_photo):
     assert response.json()["moderation"] == "pending"
 
 
-def test_patch_ignores_read_only_fields(api, alice, add_photo):
+def test_patch_refuses_read_only_and_unknown_fields_naming_them(api, alice, add_photo):
     photo = add_photo(alice)
-    api(alice).patch(f"/api/photos/{photo.pk}/", {"moderation": "approved"}, format="json")
-    assert Photo.objects.get(pk=photo.pk).moderation == "pending"
+    response = api(alice).patch(
+        f"/api/photos/{photo.pk}/",
+        {"title": "New", "moderation": "approved", "colour": "red"},
+        format="json",
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert "moderation (read-only)" in error["message"]
+    assert "colour (unknown field)" in error["message"]
+    assert "title, visibility" in error["message"]
+    assert error["fields"]["moderation"] == ["read-only"]
+    assert error["fields"]["colour"] == ["unknown field"]
+    photo.refresh_from_db()  # nothing changed, not even the valid title
+    assert (photo.moderation, photo.title) == ("pending", "photo")
+
+
+def test_patch_from_a_form_may_carry_the_csrf_field(login, alice, add_photo):
+    photo = add_photo(alice)
+    response = login(alice).patch(
+        f"/api/photos/{photo.pk}/",
+        "title=Form&csrfmiddlewaretoken=abc",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200 and response.json()["title"] == "Form"
 
 
 def test_patch_validates(api, alice, add_photo):
@@ -76,7 +99,7 @@ def test_unknown_api_urls_answer_in_json(api):
 
 def test_ids_must_be_numbers(api, alice):
     response = api(alice).get("/api/photos/", {"ids": "1,x"})
-    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_id"
 
 
 def test_api_token_prints_the_key_last(capsys, alice):
