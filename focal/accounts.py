@@ -9,6 +9,8 @@ from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from focal.ratelimits import SIGNUPS, count_and_refuse_if_over
+
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(required=False, help_text="Optional, for password resets.")
@@ -22,6 +24,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         raise Http404("Sign-up is turned off on this site.")
     if request.user.is_authenticated:
         return redirect("gallery:home")
+    if request.method == "POST":
+        count_and_refuse_if_over(request, SIGNUPS)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

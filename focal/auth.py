@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.http import HttpRequest
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.request import Request
 
+from focal.ratelimits import RateLimitedTokenAuthentication
 from focal.usererror import NotSignedIn
 
 
@@ -35,7 +35,7 @@ def request_user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     if request.user.is_authenticated:
         return request.user
     try:
-        found = TokenAuthentication().authenticate(Request(request))
+        found = RateLimitedTokenAuthentication().authenticate(Request(request))
     except exceptions.AuthenticationFailed:
         return AnonymousUser()
     return found[0] if found else AnonymousUser()

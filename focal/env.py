@@ -8,12 +8,14 @@ value), the usual way to hand secrets to containers.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_RATE = re.compile(r"[1-9][0-9]*/[1-9]?[0-9]*[smhd]")
 
 
 def _raw(name: str) -> str | None:
@@ -75,3 +77,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_path(name: str, default: Path) -> Path:
     value = env_str(name)
     return (Path(value) if value else default).expanduser().resolve()
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A rate such as "10/15m" (10 per 15 minutes; units s, m, h, d), or None for "off"."""
+    value = (env_str(name) or default).strip().lower()
+    if value == "off":
+        return None
+    if not _RATE.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate: use COUNT/PERIOD such as 10/15m or 100/h, or off."
+        )
+    return value

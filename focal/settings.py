@@ -14,7 +14,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from focal.env import env_bool, env_choice, env_int, env_list, env_path, env_str
+from focal.env import env_bool, env_choice, env_int, env_list, env_path, env_rate, env_str
 
 # Lets annotations such as ModelAdmin[Photo] and QuerySet[Photo] work at runtime.
 django_stubs_ext.monkeypatch()
@@ -40,7 +40,8 @@ _https = env_bool("FOCAL_HTTPS", False)
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
 SECURE_SSL_REDIRECT = _https and env_bool("FOCAL_SSL_REDIRECT", False)
-if env_bool("FOCAL_BEHIND_PROXY", False):
+_behind_proxy = env_bool("FOCAL_BEHIND_PROXY", False)
+if _behind_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "django_ratelimit",
     "focal",
     "gallery",
     "search",
@@ -143,6 +145,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "focal.ratelimits.RefuseLockedOut",  # refuses attempts over the limits below, first
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
@@ -217,10 +223,36 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- Brute-force limits (focal/ratelimits.py) -------------------------------------------
+# Rates are COUNT/PERIOD (s, m, h, d; "15m" is 15 minutes), or "off".
+FOCAL_LOGIN_FAILURES = env_rate("FOCAL_LOGIN_FAILURES", "10/15m")
+FOCAL_LOGIN_FAILURES_PER_ADDRESS = env_rate("FOCAL_LOGIN_FAILURES_PER_ADDRESS", "30/15m")
+FOCAL_TOKEN_FAILURES = env_rate("FOCAL_TOKEN_FAILURES", "20/15m")
+FOCAL_SIGNUPS = env_rate("FOCAL_SIGNUPS", "10/h")
+# The counts must be shared by every web process: Redis, or a table in the database (made by
+# `migrate`, see FocalConfig). Nothing else uses a cache.
+_ratelimit_cache: dict[str, Any]
+if REDIS_URL:
+    _ratelimit_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache"}
+    _ratelimit_cache["LOCATION"] = REDIS_URL
+else:
+    _ratelimit_cache = {"BACKEND": "focal.cache.AtomicDatabaseCache", "LOCATION": "focal_cache"}
+    # Culling would drop live counters; rows expire with their window anyway.
+    _ratelimit_cache["OPTIONS"] = {"MAX_ENTRIES": 200_000}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {**_ratelimit_cache, "KEY_PREFIX": "focal"},
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+if _behind_proxy:
+    RATELIMIT_IP_META_KEY = "focal.ratelimits.forwarded_address"
+# django-ratelimit warns about any cache it does not list; these two increment atomically.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "focal.ratelimits.RateLimitedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

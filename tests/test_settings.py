@@ -86,3 +86,16 @@ def test_a_bad_number_stops_start_up(tmp_path):
     assert (
         result.returncode != 0 and "FOCAL_MAX_UPLOAD_MB='lots' is not an integer" in result.stderr
     )
+
+
+def test_env_rate_reads_count_per_period_or_off(monkeypatch):
+    monkeypatch.setenv("FOCAL_R", "10/15m")
+    assert env.env_rate("FOCAL_R", "5/h") == "10/15m"
+    monkeypatch.setenv("FOCAL_R", "OFF")
+    assert env.env_rate("FOCAL_R", "5/h") is None
+    monkeypatch.delenv("FOCAL_R")
+    assert env.env_rate("FOCAL_R", "5/h") == "5/h"
+    for bad in ("10", "ten/m", "0/m", "10/15x", "10/m/s"):
+        monkeypatch.setenv("FOCAL_R", bad)
+        with pytest.raises(ImproperlyConfigured, match="is not a rate"):
+            env.env_rate("FOCAL_R", "5/h")
