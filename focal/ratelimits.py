@@ -7,8 +7,8 @@ own phase); beyond it the request is refused with 429 and Retry-After until the 
 
 - Log-in (the site's form, the admin's, anything calling django.contrib.auth.authenticate):
   failed attempts per user name from one address, and per address for any user names.
-  RefuseLockedOut is the first authentication backend, so a refused attempt never reaches the
-  password check; the user_login_failed signal counts failures. Successful log-ins do not count.
+  RateLimitedModelBackend refuses an attempt over the limits before checking the password;
+  the user_login_failed signal counts failures. Successful log-ins do not count.
 - API tokens: invalid `Authorization: Token ...` headers per address
   (RateLimitedTokenAuthentication, also used by the permission-checked file views).
 - Sign-up: attempts (form posts) per address.
@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -138,9 +139,9 @@ def _refusal(limit: Limit, usage: dict[str, Any]) -> TooManyAttempts:
     return TooManyAttempts(limit.message.format(minutes=wait), retry_after=seconds)
 
 
-class RefuseLockedOut(BaseBackend):
-    """First in AUTHENTICATION_BACKENDS: refuses a log-in attempt over its limits before any
-    password is checked (TooManyAttempts propagates out of authenticate()); never signs in."""
+class RateLimitedModelBackend(ModelBackend):
+    """Django's user-and-password backend, refusing an attempt over the limits before any
+    password is checked (TooManyAttempts propagates out of authenticate())."""
 
     def authenticate(
         self,
@@ -148,12 +149,12 @@ class RefuseLockedOut(BaseBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> None:
+    ) -> User | None:
         if request is not None:  # authenticate() without a request: management commands
             refuse_if_over(request, LOGIN_PER_ADDRESS)
             if username:
                 refuse_if_over(request, LOGIN_PER_USER, _user_name_key(username))
-        return None
+        return super().authenticate(request, username, password, **kwargs)
 
 
 @receiver(user_login_failed)

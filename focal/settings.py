@@ -146,10 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = [
-    "focal.ratelimits.RefuseLockedOut",  # refuses attempts over the limits below, first
-    "django.contrib.auth.backends.ModelBackend",
-]
+# Django's ModelBackend with the log-in limits below.
+AUTHENTICATION_BACKENDS = ["focal.ratelimits.RateLimitedModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "gallery:home"
