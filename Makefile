@@ -14,7 +14,7 @@ SECRET := SECRET_KEY_FILE=$(DATA_DIR)/secret_key FOCAL_DATA_DIR=$(DATA_DIR) FOCA
 # Tests make their own data directory; they share the model folder.
 TEST_ENV := env -u FOCAL_DATA_DIR FOCAL_MODEL_DIR=$(MODEL_DIR)
 
-.PHONY: run test lint install install-dev migrate models models-or-warn clean
+.PHONY: run test lint install install-dev migrate models models-or-warn screenshots clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,15 @@ test: lint models
 	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 	# The end-to-end worker tests once more on SQLite, the database `make run` uses.
 	$(TEST_ENV) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -m worker
+
+# PNGs of every page type at 1366x900 and 390x844 from a seeded demo gallery (SQLite), made by
+# the layout browser tests, which also fail on any layout, accessibility or CSP fault.
+SCREENSHOTS ?= var/screenshots
+screenshots: install-dev models
+	rm -rf "$(SCREENSHOTS)" && mkdir -p "$(SCREENSHOTS)"
+	$(TEST_ENV) FOCAL_SCREENSHOTS="$(abspath $(SCREENSHOTS))" $(BIN)/pytest -q -p no:cacheprovider \
+		tests/browser/test_layout.py tests/browser/test_upload_and_portrait.py
+	@echo "Screenshots are in $(SCREENSHOTS)/: open them and look before calling a UI change done."
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -59,7 +59,7 @@ def test_upload_three_photos_and_open_one(
     )
     widths = items.locator("img.mini").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
     assert widths == [320, 320, 320]
-    screenshot(page, "upload-phone")
+    screenshot(page, "upload-progress-phone")
 
     items.nth(0).locator("a", has_text="Open").click()
     page.wait_for_url("**/photos/*/")

@@ -191,10 +191,13 @@
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && stage.classList.contains("tapping")) { event.preventDefault(); setTapping(false); }
     }, true);
-    frame.addEventListener("click", (event) => {
+    stage.addEventListener("click", (event) => {
       if (!stage.classList.contains("tapping")) return;
-      event.preventDefault();
       const box = photo.getBoundingClientRect();
+      const inside = event.clientX >= box.left && event.clientX <= box.right
+        && event.clientY >= box.top && event.clientY <= box.bottom;
+      if (!inside || event.target.closest("a, button")) return;
+      event.preventDefault();
       const x = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
       const y = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
       let option = subject.querySelector("option[data-point]");

@@ -161,6 +161,7 @@
   let lastTap = 0;
   stage.addEventListener("pointerdown", (event) => {
     if (event.target.closest("a, button, input, .compare-range")) return;
+    if (stage.classList.contains("tapping")) return; // effects.js takes the tap
     pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     stage.setPointerCapture(event.pointerId);
     if (pointers.size === 2) {
