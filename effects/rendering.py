@@ -52,6 +52,16 @@ def render_variant(variant_id: int) -> str:
         variant.status = Status.PROCESSING
         variant.save(update_fields=["status", "updated"])
 
+    try:
+        return _render_and_record(variant)
+    except (FileNotFoundError, files.FolderGone):
+        if Variant.objects.filter(pk=variant_id).exists():
+            raise  # a file is missing: a real failure
+        return _deleted_meanwhile(variant)
+
+
+def _render_and_record(variant: Variant) -> str:
+    variant_id = variant.pk
     started = time.perf_counter()
     spec = parse_canonical(variant.spec)
     original = load_rgb(files.media_path(str(variant.photo.original.name)))
@@ -63,8 +73,10 @@ def render_variant(variant_id: int) -> str:
     extension = "png" if result.format == "PNG" else "jpg"
     image_name = variant.storage_name("image", extension)
     matte_name = variant.storage_name("matte", "png")
-    files.write_atomic(image_name, encode_image(result.pixels, result.format, quality=JPEG_QUALITY))
-    files.write_atomic(matte_name, encode_image(result.matte, "PNG"))
+    folder = variant.photo.folder  # never made again if the photo was deleted meanwhile
+    image = encode_image(result.pixels, result.format, quality=JPEG_QUALITY)
+    files.write_atomic(image_name, image, within=folder)
+    files.write_atomic(matte_name, encode_image(result.matte, "PNG"), within=folder)
     finished = time.perf_counter()
     timings = {
         "decode": round((decoded - started) * 1000, 1),
@@ -75,9 +87,7 @@ def render_variant(variant_id: int) -> str:
     with transaction.atomic():
         current = Variant.objects.select_for_update().filter(pk=variant_id).first()
         if current is None:  # deleted while we worked
-            files.delete_file(image_name)
-            files.delete_file(matte_name)
-            return "gone"
+            return _deleted_meanwhile(variant, image_name, matte_name)
         current.image.name = image_name
         current.matte.name = matte_name
         current.subject = result.subject
@@ -94,6 +104,16 @@ def render_variant(variant_id: int) -> str:
         ", ".join(f"{k} {v:.0f}" for k, v in timings.items()),
     )
     return "ready"
+
+
+def _deleted_meanwhile(variant: Variant, *names: str) -> str:
+    """The variant, or its photo, was deleted while we worked: remove what we wrote."""
+    if Photo.objects.filter(pk=variant.photo_id).exists():
+        for name in names:
+            files.delete_file(name)
+    else:  # the photo's folder went before our files were written: remove it again
+        files.delete_tree(variant.photo.folder)
+    return "gone"
 
 
 def _background_pixels(photo_id: int, shape: tuple[int, ...]) -> np.ndarray:

@@ -24,11 +24,25 @@ def media_path(name: str) -> Path:
     return path
 
 
-def write_atomic(name: str, data: bytes | Iterable[bytes]) -> Path:
-    """Write a file so that readers see either nothing or the whole file, never a part."""
+class FolderGone(Exception):
+    """A photo's folder disappeared (the photo was deleted) while a job was writing into it."""
+
+
+def write_atomic(name: str, data: bytes | Iterable[bytes], *, within: str | None = None) -> Path:
+    """Write a file so that readers see either nothing or the whole file, never a part.
+
+    With `within` (a photo's folder, for files derived from the photo), that folder must exist:
+    a job never makes it again after the photo was deleted, and gets FolderGone instead.
+    """
     path = media_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    if within is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        _make_folders_inside(media_path(within), path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    except FileNotFoundError:
+        raise FolderGone(within or name) from None
     try:
         with os.fdopen(fd, "wb") as out:
             if isinstance(data, bytes):
@@ -42,6 +56,18 @@ def write_atomic(name: str, data: bytes | Iterable[bytes]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _make_folders_inside(top: Path, folder: Path) -> None:
+    if folder != top and top not in folder.parents:
+        raise ValueError(f"{folder} is not inside {top}")
+    if not top.is_dir():
+        raise FolderGone(str(top))
+    for part in reversed([folder, *folder.parents][: len(folder.parts) - len(top.parts)]):
+        try:
+            part.mkdir(exist_ok=True)  # never parents=True: that would make `top` again
+        except FileNotFoundError:
+            raise FolderGone(str(top)) from None
 
 
 def file_response(name: str, content_type: str, *, filename: str, download: bool) -> FileResponse:

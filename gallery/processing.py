@@ -61,16 +61,18 @@ def process_photo(photo_id: int) -> str:
         photo.save(update_fields=["status", "updated"])
 
     started = time.perf_counter()
-    rendition = make_renditions(photo)
+    try:
+        rendition = make_renditions(photo)
+    except (FileNotFoundError, files.FolderGone):
+        if Photo.objects.filter(pk=photo_id).exists():
+            raise  # the original is missing: a real failure
+        return _deleted_meanwhile(photo)
     elapsed_ms = round((time.perf_counter() - started) * 1000)
 
     with transaction.atomic():
         current = Photo.objects.select_for_update().filter(pk=photo_id).first()
         if current is None:
-            # Deleted while we worked: its folder is being removed; make sure ours go too.
-            for name in (rendition.thumbnail, rendition.tile, rendition.preview):
-                files.delete_file(name)
-            return "gone"
+            return _deleted_meanwhile(photo)
         current.thumbnail.name = rendition.thumbnail
         current.tile.name = rendition.tile
         current.preview.name = rendition.preview
@@ -92,6 +94,13 @@ def process_photo(photo_id: int) -> str:
     return "ready"
 
 
+def _deleted_meanwhile(photo: Photo) -> str:
+    # Its folder was removed when the deletion committed, perhaps before our files were
+    # written, so remove the folder again: nothing of a deleted photo stays, not even a folder.
+    files.delete_tree(photo.folder)
+    return "gone"
+
+
 def make_renditions(photo: Photo) -> Rendition:
     timings: dict[str, float] = {}
     mark = time.perf_counter()
@@ -108,11 +117,11 @@ def make_renditions(photo: Photo) -> Rendition:
     thumbnail_name = photo.storage_name("thumb", "webp")
     tile_name = photo.storage_name("tile", "webp")
     preview_name = photo.storage_name("preview", "jpg")
-    files.write_atomic(thumbnail_name, encode_image(small, "WEBP", quality=80))
-    files.write_atomic(
-        tile_name, encode_image(fit_long_side(preview, TILE_SIDE), "WEBP", quality=75)
-    )
-    files.write_atomic(preview_name, encode_image(preview, "JPEG", quality=85))
+    folder = photo.folder
+    files.write_atomic(thumbnail_name, encode_image(small, "WEBP", quality=80), within=folder)
+    tile = encode_image(fit_long_side(preview, TILE_SIDE), "WEBP", quality=75)
+    files.write_atomic(tile_name, tile, within=folder)
+    files.write_atomic(preview_name, encode_image(preview, "JPEG", quality=85), within=folder)
     lap("thumbnails")
     descriptor = describe(small)
     lap("descriptor")
