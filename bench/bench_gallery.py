@@ -294,9 +294,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--public-share", type=float, default=0.05)
     parser.add_argument("--database-url", default=None, help="throwaway PostgreSQL database")
     parser.add_argument("--no-bytes", action="store_true", help="skip the first-screen bytes")
+    parser.add_argument("--bytes-only", action="store_true", help="only the first-screen bytes")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    rows = server_times(args)
+    rows = [] if args.bytes_only else server_times(args)
     print(f"## Gallery timeline, {args.photos:,} photos, {os.cpu_count()} CPUs\n")
     print(
         "| database | user | photos visible | HTTP first page ms (median / p95) | HTTP next "

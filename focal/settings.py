@@ -182,6 +182,9 @@ FOCAL_SIGNUP_ENABLED = env_bool("FOCAL_SIGNUP_ENABLED", True)
 FOCAL_AUTO_APPROVE = env_bool("FOCAL_AUTO_APPROVE", False)
 FOCAL_MODEL_DIR = env_path("FOCAL_MODEL_DIR", DATA_DIR / "models")
 FOCAL_PAGE_SIZE = env_int("FOCAL_PAGE_SIZE", 48, minimum=1)
+FOCAL_ALBUM_PAGE = env_int("FOCAL_ALBUM_PAGE", 1000, minimum=1)  # photos shown on an album page
+# Photos in the trash are deleted for good (files too) this many days after being trashed.
+FOCAL_TRASH_DAYS = env_int("FOCAL_TRASH_DAYS", 30, minimum=1)
 # Similar-image index: "auto" is exact (flat) while small and approximate past the threshold.
 FOCAL_INDEX_KIND = env_choice("FOCAL_INDEX_KIND", "auto", ("auto", "flat", "hnsw", "ivf"))
 FOCAL_INDEX_THRESHOLD = env_int("FOCAL_INDEX_THRESHOLD", 20_000, minimum=1)

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from effects.api import PhotoVariantsView, VariantView
 from focal import accounts
+from gallery import organise_api
 from gallery.api import PhotoViewSet
 from search.api import SearchView, SimilarPhotosView
 
@@ -22,7 +23,18 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("admin/", admin.site.urls),
+    path("api/photos/bulk/", organise_api.BulkView.as_view(), name="api-bulk"),
     path("api/", include(router.urls)),
+    path("api/photos/<int:pk>/restore/", organise_api.RestoreView.as_view(), name="api-restore"),
+    path("api/trash/", organise_api.TrashView.as_view(), name="api-trash"),
+    path("api/trash/<int:pk>/", organise_api.TrashedPhotoView.as_view(), name="api-trashed"),
+    path("api/albums/", organise_api.AlbumsView.as_view(), name="api-albums"),
+    path("api/albums/<int:pk>/", organise_api.AlbumView.as_view(), name="api-album"),
+    path(
+        "api/albums/<int:pk>/photos/",
+        organise_api.AlbumPhotosView.as_view(),
+        name="api-album-photos",
+    ),
     path("api/photos/<int:pk>/similar/", SimilarPhotosView.as_view(), name="api-similar"),
     path("api/search/", SearchView.as_view(), name="api-search"),
     path("api/photos/<int:pk>/variants/", PhotoVariantsView.as_view(), name="api-variants"),

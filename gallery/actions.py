@@ -67,6 +67,11 @@ def add_photo(
     digest = _sha256(upload)
     existing = Photo.objects.filter(owner_id=owner.pk, sha256=digest).first()
     if existing is not None:
+        if existing.trashed_at is not None:  # uploaded again: the person wants it back
+            from gallery.trash import restore
+
+            restore(owner, [existing.pk])
+            existing.refresh_from_db()
         return AddedPhoto(existing, duplicate=True)
 
     assert upload.file is not None
@@ -132,6 +137,14 @@ def set_visibility(user: User, photo: Photo, visibility: str) -> Photo:
         photo.moderation = Moderation.APPROVED
     photo.save(update_fields=["visibility", "moderation", "updated"])
     return photo
+
+
+def set_visibility_of(user: User, ids: Iterable[int], visibility: str) -> int:
+    """set_visibility() for each of the user's photos among `ids`; returns how many."""
+    photos = list(Photo.objects.owned_by(user).filter(pk__in=list(ids)))
+    for photo in photos:
+        set_visibility(user, photo, visibility)
+    return len(photos)
 
 
 def set_title(user: User, photo: Photo, title: str) -> Photo:

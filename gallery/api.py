@@ -171,5 +171,18 @@ class PhotoViewSet(
         if "visibility" in data:
             actions.set_visibility(self.request.user, photo, data["visibility"])
 
+    @extend_schema(
+        responses={204: None},
+        description="Move the photo to the trash (restore it with POST "
+        "/api/photos/{id}/restore/; DELETE /api/trash/{id}/ deletes it for good).",
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().destroy(request, *args, **kwargs)
+
     def perform_destroy(self, instance: Photo) -> None:
-        actions.delete_photo(self.request.user, instance)
+        from gallery.trash import trash
+
+        if instance.owner_id != self.request.user.pk:
+            actions.delete_photo(self.request.user, instance)  # staff removing a photo
+        else:
+            trash(self.request.user, [instance.pk])

@@ -130,7 +130,7 @@ def _sources(user: User, mine: bool) -> list[QuerySet[Photo]]:
     """The querysets whose union is the timeline; each is one ordered index range scan."""
     sources: list[QuerySet[Photo]] = []
     if user.is_authenticated:
-        sources.append(Photo.objects.filter(owner_id=user.pk))
+        sources.append(Photo.objects.filter(owner_id=user.pk, trashed_at__isnull=True))
     if not mine:
         sources.append(Photo.objects.shared_with(user).filter(status=Status.READY))
     return sources
@@ -139,20 +139,22 @@ def _sources(user: User, mine: bool) -> list[QuerySet[Photo]]:
 def _merged(
     sources: list[QuerySet[Photo]], cursor: Cursor | None, *, older: bool, limit: int
 ) -> list[Photo]:
+    # The first condition alone bounds the index range scan (a plain OR of the two would make
+    # SQLite walk the index from its end to the cursor); the second excludes the cursor's own
+    # photo and those before it at the same instant.
+    beyond = Q()
     if older:
         order = ("-shot_at", "-id")
-        beyond = (
-            Q(shot_at__lt=cursor.shot_at) | Q(shot_at=cursor.shot_at, id__lt=cursor.id)
-            if cursor
-            else Q()
-        )
+        if cursor:
+            beyond = Q(shot_at__lte=cursor.shot_at) & (
+                Q(shot_at__lt=cursor.shot_at) | Q(id__lt=cursor.id)
+            )
     else:
         order = ("shot_at", "id")
-        beyond = (
-            Q(shot_at__gt=cursor.shot_at) | Q(shot_at=cursor.shot_at, id__gt=cursor.id)
-            if cursor
-            else Q()
-        )
+        if cursor:
+            beyond = Q(shot_at__gte=cursor.shot_at) & (
+                Q(shot_at__gt=cursor.shot_at) | Q(id__gt=cursor.id)
+            )
     runs: list[Iterator[Photo]] = [
         iter(source.filter(beyond).select_related("owner").order_by(*order)[:limit])
         for source in sources

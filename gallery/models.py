@@ -46,28 +46,60 @@ class PhotoQuerySet(models.QuerySet["Photo"]):
 
         Anyone: public photos that a moderator approved. Signed-in users: also their own.
         Staff: also public photos still waiting for review (they review them). Nobody sees
-        another user's private photos.
+        another user's private photos. Photos in the trash are seen by nobody here (their
+        owner finds them with `in_trash_of`).
         """
+        live = self.filter(trashed_at__isnull=True)
         if user is None or not user.is_authenticated:
-            return self.filter(_shared_q(user))
-        return self.filter(_shared_q(user) | Q(owner_id=user.pk))
+            return live.filter(_shared_q(user))
+        return live.filter(_shared_q(user) | Q(owner_id=user.pk))
 
     def shared_with(self, user: AbstractBaseUser | AnonymousUser | None) -> PhotoQuerySet:
         """Other people's photos that `user` may see (the part of visible_to() not their own)."""
-        others = self.filter(_shared_q(user))
+        others = self.filter(_shared_q(user), trashed_at__isnull=True)
         if user is not None and user.is_authenticated:
             others = others.exclude(owner_id=user.pk)
         return others
 
     def owned_by(self, user: AbstractBaseUser | AnonymousUser) -> PhotoQuerySet:
+        """The user's own photos, not in the trash."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner_id=user.pk, trashed_at__isnull=True)
+
+    def files_visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> PhotoQuerySet:
+        """Photos whose files `user` may fetch: visible_to(), plus their own in the trash (the
+        trash page shows them)."""
+        if user is None or not user.is_authenticated:
+            return self.visible_to(user)
+        return self.filter((_shared_q(user) & Q(trashed_at__isnull=True)) | Q(owner_id=user.pk))
+
+    def in_trash_of(self, user: AbstractBaseUser | AnonymousUser) -> PhotoQuerySet:
+        """The user's photos in the trash, most recently trashed first."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner_id=user.pk, trashed_at__isnull=False).order_by(
+            "-trashed_at", "-id"
+        )
+
+    def awaiting_review(self) -> PhotoQuerySet:
+        return self.filter(
+            visibility=Visibility.PUBLIC, moderation=Moderation.PENDING, trashed_at__isnull=True
+        ).order_by("created", "id")
+
+
+class AlbumQuerySet(models.QuerySet["Album"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> AlbumQuerySet:
+        """Albums `user` may open: their own, and other people's public ones."""
+        public = Q(visibility=Visibility.PUBLIC)
+        if user is None or not user.is_authenticated:
+            return self.filter(public)
+        return self.filter(public | Q(owner_id=user.pk))
+
+    def owned_by(self, user: AbstractBaseUser | AnonymousUser) -> AlbumQuerySet:
         if not user.is_authenticated:
             return self.none()
         return self.filter(owner_id=user.pk)
-
-    def awaiting_review(self) -> PhotoQuerySet:
-        return self.filter(visibility=Visibility.PUBLIC, moderation=Moderation.PENDING).order_by(
-            "created", "id"
-        )
 
 
 def _original_path(photo: Photo, filename: str) -> str:
@@ -105,6 +137,8 @@ class Photo(models.Model):
     moderation_note = models.CharField(max_length=300, blank=True)  # why it was rejected
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     error = models.CharField(max_length=500, blank=True)
+    # In the trash since then: hidden everywhere, deleted for good after FOCAL_TRASH_DAYS.
+    trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     processing_ms = models.PositiveIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
@@ -185,3 +219,62 @@ class Photo(models.Model):
     def updated_token(self) -> str:
         # Cache-busting for file URLs: changes when the photo is reprocessed.
         return format(int(self.updated.timestamp()), "x") if self.updated else "0"
+
+
+class Album(models.Model):
+    """A named set of its owner's photos. Private, or public: then others may open it and see
+    the photos in it that they may see anyway (each photo keeps its own visibility and review).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="albums"
+    )
+    title = models.CharField(max_length=200)
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    cover = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    photos = models.ManyToManyField(Photo, through="AlbumPhoto", related_name="albums")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = AlbumQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated", "-id"]
+        indexes = [models.Index(fields=["owner", "updated"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:album", args=[self.pk])
+
+    def photos_for(self, user: AbstractBaseUser | AnonymousUser | None) -> PhotoQuerySet:
+        """The album's photos that `user` may see, newest first (none of them in the trash)."""
+        return Photo.objects.visible_to(user).filter(albums=self).order_by("-shot_at", "-id")
+
+    def cover_for(self, user: AbstractBaseUser | AnonymousUser | None) -> Photo | None:
+        """The chosen cover if `user` may see it, else the newest photo they may see."""
+        photos = self.photos_for(user).filter(status=Status.READY)
+        if self.cover_id is not None:
+            chosen = photos.filter(pk=self.cover_id).first()
+            if chosen is not None:
+                return chosen
+        return photos.first()
+
+
+class AlbumPhoto(models.Model):
+    album = models.ForeignKey(Album, on_delete=models.CASCADE)
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE)
+    added = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["album", "photo"], name="photo_once_per_album")
+        ]
+
+    def __str__(self) -> str:
+        return f"photo {self.photo_id} in album {self.album_id}"

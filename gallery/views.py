@@ -21,7 +21,7 @@ from focal.usererror import UserError
 from gallery import actions, browse, files
 from gallery.exif import exif_rows
 from gallery.imaging import CONTENT_TYPES
-from gallery.models import Moderation, Photo, Visibility
+from gallery.models import Album, Moderation, Photo, Visibility
 from gallery.uploads import upload_limit_text, upload_too_large
 
 # Offered to moderators when rejecting; the owner reads the one chosen (or one written).
@@ -51,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "mine": mine,
         "next_url": next_url,
         "context_query": "?in=mine" if mine else "",
+        "selectable": request.user.is_authenticated,
     }
     if request.GET.get("fragment") == "1":
         return render(request, "gallery/_timeline.html", context)
@@ -72,13 +73,14 @@ def photo_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "context_query": context_query,
         "back_url": reverse("gallery:home") + ("?show=mine" if mine else ""),
         "exif_rows": exif_rows(photo.exif),
+        "photo_albums": list(Album.objects.visible_to(request.user).filter(photos=photo)[:20]),
     }
     return render(request, "gallery/photo.html", context)
 
 
 def photo_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     """Serve a photo's file after the same permission check as the pages (session or token)."""
-    photo = get_object_or_404(Photo.objects.visible_to(request_user(request)), pk=pk)
+    photo = get_object_or_404(Photo.objects.files_visible_to(request_user(request)), pk=pk)
     name = photo.file_name(kind)
     if not name:
         raise Http404("No such file.")
@@ -120,15 +122,6 @@ def _who_sees_it(photo: Photo) -> str:
     if photo.moderation == Moderation.APPROVED:
         return "Everyone can see this photo now."
     return "Everyone will see this photo once a moderator approves it."
-
-
-@login_required
-@require_POST
-def photo_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    photo = get_object_or_404(Photo.objects.owned_by(request.user), pk=pk)
-    actions.delete_photo(request.user, photo)
-    messages.success(request, f"Deleted “{photo.display_title}”.")
-    return redirect("gallery:home")
 
 
 @login_required

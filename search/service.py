@@ -93,7 +93,9 @@ class PhotoIndex:
             start=max(1, self.last_seq - RECENT_CHANGES + 1),
             stop=self.last_seq,
         )
-        ids, vectors = self._vectors(Descriptor.objects.filter(version=DESCRIPTOR_VERSION))
+        ids, vectors = self._vectors(
+            Descriptor.objects.filter(version=DESCRIPTOR_VERSION, photo__trashed_at__isnull=True)
+        )
         self.index.rebuild(ids, vectors)
         self._loaded = True
         log.info(
@@ -128,11 +130,14 @@ class PhotoIndex:
         added = [photo_id for photo_id, is_added in latest.items() if is_added]
         removed = [photo_id for photo_id, is_added in latest.items() if not is_added]
         if added:
-            rows = Descriptor.objects.filter(version=DESCRIPTOR_VERSION, photo_id__in=added)
+            # A photo in the trash stays out of the index until it is restored.
+            rows = Descriptor.objects.filter(
+                version=DESCRIPTOR_VERSION, photo_id__in=added, photo__trashed_at__isnull=True
+            )
             ids, vectors = self._vectors(rows)
             if len(ids):
                 self.index.add(ids, vectors)
-            # Logged as added but gone since (deleted meanwhile): make sure it is not indexed.
+            # Logged as added but gone since (deleted or trashed meanwhile): not indexed.
             removed += sorted(set(added) - set(ids.tolist()))
         if removed:
             self.index.remove(np.asarray(removed, dtype=np.int64))

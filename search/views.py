@@ -26,7 +26,12 @@ PAGE_RESULTS = 60
 
 def similar_page(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(Photo.objects.visible_to(request.user), pk=pk)
-    context: dict[str, object] = {"photo": photo, "matches": None, "error": None}
+    context: dict[str, object] = {
+        "photo": photo,
+        "matches": None,
+        "error": None,
+        "selectable": request.user.is_authenticated,
+    }
     try:
         context["matches"] = labelled(queries.similar_to_photo(photo, request.user, PAGE_RESULTS))
     except queries.QueryError as exc:  # not processed yet: the page says so in place
@@ -37,7 +42,13 @@ def similar_page(request: HttpRequest, pk: int) -> HttpResponse:
 def search_page(request: HttpRequest) -> HttpResponse:
     """Search by words (titles, cameras, dates) and colours together, or by an image."""
     text = request.GET.get("q", "").strip()[:200]
-    context: dict[str, object] = {"matches": None, "error": None, "q": text, "colours": []}
+    context: dict[str, object] = {
+        "matches": None,
+        "error": None,
+        "q": text,
+        "colours": [],
+        "selectable": request.user.is_authenticated,
+    }
     try:
         if request.method == "POST":
             if not request.user.is_authenticated:

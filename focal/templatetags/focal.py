@@ -39,6 +39,10 @@ _SHAPES = {
     "globe": '<circle cx="12" cy="12" r="9"/><path d="M3 12h18M12 3c2.5 2.6 3.5 5.6 3.5 9s-1 '
     '6.4-3.5 9c-2.5-2.6-3.5-5.6-3.5-9s1-6.4 3.5-9z"/>',
     "clock": '<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>',
+    "check": '<path d="m5 12.5 4.5 4.5L19 7.5"/>',
+    "album": '<rect x="3" y="6" width="14" height="14" rx="1.5"/>'
+    '<path d="M7 3h12.5A1.5 1.5 0 0 1 21 4.5V17"/><path d="m3 16 4-4 3 3 2.5-2.5L17 17"/>',
+    "restore": '<path d="M4 12a8 8 0 1 0 2.3-5.6L4 8.7"/><path d="M4 4v4.7h4.7"/>',
     "alert": '<path d="M12 3 2 20h20z"/><path d="M12 10v4.5M12 17.5v.5"/>',
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from gallery.models import Photo
+from gallery.models import Album, Photo
 from gallery.processing import PREVIEW_SIDE, THUMBNAIL_SIDE, TILE_SIDE
 
 register = template.Library()
@@ -23,6 +23,7 @@ ROW_GROWTH = 1.2
 def photo_tile(
     context: template.Context, photo: Photo, label: str = "", query: str = ""
 ) -> dict[str, Any]:
+    """`selectable` in the page's context gives the owner's tiles a check button."""
     """One tile of a justified grid: the photo at its own aspect ratio, sized for its row."""
     user = context.get("user")
     ratio = photo.width / photo.height if photo.width and photo.height else 1.0
@@ -52,6 +53,7 @@ def photo_tile(
         "thumb_height": thumb_height,
         "label": label,
         "is_owner": user is not None and user.is_authenticated and photo.owner_id == user.pk,
+        "selectable": bool(context.get("selectable")),
     }
 
 
@@ -99,3 +101,27 @@ def megapixels(photo: Photo) -> str:
 def tile_size(photo: Photo) -> tuple[int, int]:
     """(width, height) of the photo's tile rendition (or its thumbnail, made before tiles)."""
     return photo.fitted_size(TILE_SIDE if photo.tile else THUMBNAIL_SIDE)
+
+
+@register.simple_tag(takes_context=True)
+def my_albums(context: template.Context) -> list[Album]:
+    """The signed-in user's albums, for "Add to album" menus."""
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return []
+    return list(Album.objects.owned_by(user).only("pk", "title")[:200])
+
+
+@register.filter
+def undo_ids(tags: str) -> list[int]:
+    """The photo ids of an "undo" message (gallery.organise_views._undo)."""
+    words = (tags or "").split()
+    if "undo" not in words:
+        return []
+    return [int(w[6:]) for w in words if w.startswith("photo-") and w[6:].isdigit()]
+
+
+@register.filter
+def tile_url(photo: Photo) -> str | None:
+    """The photo's 640 px rendition (its thumbnail where it has none yet)."""
+    return photo.file_url("tile") if photo.tile else photo.file_url("thumb")

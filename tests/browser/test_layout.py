@@ -25,10 +25,21 @@ def demo():
         photo=astronaut, effect="portrait", spec="portrait:subject=auto,blur=50,bokeh=gaussian"
     )
     assert render_variant(variant.pk) == "ready"
+    from gallery import albums, trash
+
+    mine = list(Photo.objects.filter(owner=alice).order_by("-shot_at"))
+    album = albums.create_album(alice, "Summer walks", [p.pk for p in mine[:7]])
+    trash.trash(alice, [mine[-1].pk, mine[-2].pk])
     shared = Photo.objects.filter(owner=users["bob"], moderation="approved").first()
     pending = Photo.objects.filter(visibility=Visibility.PUBLIC, moderation="pending").first()
     assert shared is not None and pending is not None
-    return {"users": users, "own": astronaut, "variant": variant, "shared": shared}
+    return {
+        "users": users,
+        "own": astronaut,
+        "variant": variant,
+        "shared": shared,
+        "album": album,
+    }
 
 
 # (name, who is signed in, address)
@@ -45,6 +56,9 @@ def page_types(demo) -> list[tuple[str, str | None, str]]:
         ("search-start", None, "/search/"),
         ("similar", "alice", f"/photos/{own.pk}/similar/"),
         ("upload", "alice", "/upload/"),
+        ("albums", "alice", "/albums/"),
+        ("album", "alice", f"/albums/{demo['album'].pk}/"),
+        ("trash", "alice", "/trash/"),
         ("review", "mod", "/review/"),
         ("login", None, "/accounts/login/"),
         ("signup", None, "/accounts/signup/"),

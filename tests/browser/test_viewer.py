@@ -24,11 +24,12 @@ def test_arrow_keys_move_through_the_grid_and_enter_opens_the_viewer(demo, open_
     page = open_page("desktop", "alice")
     page.goto(live_server.url + "/")
     ids = timeline_ids(page)
-    page.focus(f".tile[data-photo='{ids[0]}']")
+    page.focus(f".tile[data-photo='{ids[0]}'] .tile-link")
+    focused = "document.activeElement.closest('.tile').dataset.photo"
     page.keyboard.press("ArrowRight")
-    assert page.evaluate("document.activeElement.dataset.photo") == str(ids[1])
+    assert page.evaluate(focused) == str(ids[1])
     page.keyboard.press("ArrowDown")
-    below = int(page.evaluate("document.activeElement.dataset.photo"))
+    below = int(page.evaluate(focused))
     first_row = page.eval_on_selector_all(
         ".jrow:first-child .tile", "ts => ts.map(t => Number(t.dataset.photo))"
     )

@@ -20,7 +20,8 @@
       remember(items, [...grid.children]);
     }
     const width = grid.clientWidth;
-    if (!width || !items.length) return;
+    if (!items.length) { grid.replaceChildren(); return; }
+    if (!width) return;
     const style = getComputedStyle(grid);
     const target = parseFloat(style.getPropertyValue("--row")) || 200;
     const gap = parseFloat(style.getPropertyValue("--tile-gap")) || 4;
@@ -103,6 +104,27 @@
     }
   }
 
+  // Tiles taken out of their grids (trashed, removed from an album): the rows close up.
+  function remove(gone) {
+    const grids = new Set();
+    for (const tile of gone) {
+      const grid = tile.closest(".jgrid");
+      const items = grid && sequences.get(grid);
+      if (items) {
+        const index = items.findIndex((item) => item.tile === tile);
+        if (index >= 0) {
+          const [item] = items.splice(index, 1);
+          const next = items[index];
+          if (item.heading && next && next.day === item.day && !next.heading) next.heading = item.heading;
+          else item.heading?.remove();
+        }
+        grids.add(grid);
+      }
+      tile.remove();
+    }
+    for (const grid of grids) layout(grid);
+  }
+
   function lastDay(grid) {
     const items = sequences.get(grid);
     return items?.length ? items[items.length - 1].day : null;
@@ -133,7 +155,7 @@
   // the row above or below.
   function moveFocus(event) {
     const tile = event.target.closest?.(".tile");
-    if (!tile || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!tile || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     const keys = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: "up", ArrowDown: "down" };
     const how = keys[event.key];
     if (how === undefined) return;
@@ -156,7 +178,7 @@
     }
     if (target) {
       event.preventDefault();
-      target.focus();
+      target.querySelector(".tile-link").focus();
       target.scrollIntoView({ block: "nearest" });
     }
   }
@@ -166,7 +188,7 @@
     document.addEventListener("keydown", moveFocus);
     // Remember where a photo was opened from, so the viewer's close button can go back there.
     document.addEventListener("click", (event) => {
-      const tile = event.target.closest?.("a.tile");
+      const tile = event.target.closest?.("a.tile-link");
       if (tile) sessionStorage.setItem("focal.viewerReturn", location.href);
     });
     for (const form of document.querySelectorAll("form[data-confirm]")) {
@@ -181,7 +203,7 @@
     }
   }
 
-  window.Focal = { justify, extend, lastDay };
+  window.Focal = { justify, extend, lastDay, remove };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
   else setUp();
 })();
