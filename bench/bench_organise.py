@@ -32,6 +32,7 @@ import time
 import tracemalloc
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ def setup(data_dir: Path, database_url: str | None) -> None:
     call_command("migrate", verbosity=0)
 
 
-def populate(n: int, files_mb: float = 0, with_files: int = 0) -> tuple[object, list[int]]:
+def populate(n: int, files_mb: float = 0, with_files: int = 0) -> tuple[Any, list[int]]:
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
