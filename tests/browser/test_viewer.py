@@ -106,10 +106,15 @@ def test_scrolling_down_loads_older_photos_without_repeats(demo, open_page, live
     assert page.locator(".jgrid .tile").count() == 5
     expected = Photo.objects.visible_to(demo["alice"]).count()
     for _ in range(20):
-        page.mouse.wheel(0, 4000)
-        page.wait_for_timeout(150)
         if page.locator(".timeline-end").count():
             break
+        shown = page.locator(".jgrid .tile").count()
+        page.mouse.wheel(0, 4000)
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('.jgrid .tile').length > n"
+            " || document.querySelector('.timeline-end')",
+            arg=shown,
+        )
     ids = timeline_ids(page)
     assert len(ids) == len(set(ids)) == expected
     shot_at = dict(Photo.objects.values_list("pk", "shot_at"))

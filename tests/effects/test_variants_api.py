@@ -190,8 +190,11 @@ def test_deleting_the_photo_deletes_its_variants_and_files(
     variant = Variant.objects.get(pk=variant_id)
     paths = [files.media_path(str(variant.image.name)), files.media_path(str(variant.matte.name))]
     assert all(p.exists() for p in paths)
+    assert api(alice).delete(f"/api/photos/{photo.pk}/").status_code == 204  # to the trash
+    assert all(p.exists() for p in paths)
+    assert api(alice).get(f"/api/variants/{variant_id}/").status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
-        assert api(alice).delete(f"/api/photos/{photo.pk}/").status_code == 204
+        assert api(alice).delete(f"/api/trash/{photo.pk}/").status_code == 204
     assert not Variant.objects.exists()
     assert not any(p.exists() for p in paths)
 

@@ -85,10 +85,11 @@ def test_put_is_not_allowed(api, alice, add_photo):
     assert response.json()["error"]["code"] == "method_not_allowed"
 
 
-def test_delete_returns_204(api, alice, add_photo):
+def test_delete_moves_the_photo_to_the_trash_with_204(api, alice, add_photo):
     photo = add_photo(alice)
     assert api(alice).delete(f"/api/photos/{photo.pk}/").status_code == 204
-    assert not Photo.objects.filter(pk=photo.pk).exists()
+    assert Photo.objects.get(pk=photo.pk).trashed_at is not None
+    assert api(alice).get(f"/api/photos/{photo.pk}/").status_code == 404
 
 
 def test_unknown_api_urls_answer_in_json(api):

@@ -62,7 +62,7 @@ def test_the_detail_page_shows_metadata(login, alice, add_photo):
     process_photo(photo.pk)
     html = login(alice).get(f"/photos/{photo.pk}/").content.decode()
     assert "Harbour" in html and "96 × 64" in html and "JPEG" in html
-    assert f"/photos/{photo.pk}/file/preview" in html and "Delete" in html
+    assert f"/photos/{photo.pk}/file/preview" in html and "Move to trash" in html
 
 
 def test_the_detail_page_explains_a_failure(login, alice, add_photo):
@@ -92,8 +92,11 @@ def test_deleting_removes_the_row_and_every_file(
     photo.refresh_from_db()
     folder = files.media_path(photo.folder)
     assert len(list(folder.iterdir())) == 4  # original, thumbnail, tile, preview
+    client = login(alice)
+    assert client.post(f"/photos/{photo.pk}/delete").status_code == 302  # to the trash
+    assert folder.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = login(alice).post(f"/photos/{photo.pk}/delete")
+        response = client.post("/trash/delete", {"photo": [photo.pk]})
     assert response.status_code == 302
     assert not Photo.objects.filter(pk=photo.pk).exists()
     assert not folder.exists()
