@@ -156,8 +156,7 @@ def _merged(
                 Q(shot_at__gt=cursor.shot_at) | Q(id__gt=cursor.id)
             )
     runs: list[Iterator[Photo]] = [
-        iter(source.filter(beyond).select_related("owner").order_by(*order)[:limit])
-        for source in sources
+        iter(source.filter(beyond).order_by(*order)[:limit]) for source in sources
     ]
     merged = heapq.merge(*runs, key=Cursor.of, reverse=older)
     seen: set[int] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +103,15 @@ class AlbumQuerySet(models.QuerySet["Album"]):
         return self.filter(owner_id=user.pk)
 
 
+@functools.cache
+def _url_around_id(name: str, *rest: str) -> tuple[str, str]:
+    """The URL named `name` split around its id: a grid page asks for hundreds of them, and
+    reverse() costs more than the rest of a tile together."""
+    marker = 918273645
+    before, _, after = reverse(name, args=[marker, *rest]).partition(str(marker))
+    return before, after
+
+
 def _original_path(photo: Photo, filename: str) -> str:
     # Never the client's filename: a generated key, sharded by its first two characters.
     return photo.storage_name("original", filename.rsplit(".", 1)[-1].lower())
@@ -173,7 +183,8 @@ class Photo(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("gallery:photo", args=[self.pk])
+        before, after = _url_around_id("gallery:photo")
+        return f"{before}{self.pk}{after}"
 
     @property
     def folder(self) -> str:
@@ -213,7 +224,8 @@ class Photo(models.Model):
     def file_url(self, kind: str) -> str | None:
         if not self.file_name(kind):
             return None
-        return reverse("gallery:photo-file", args=[self.pk, kind]) + f"?v={self.updated_token}"
+        before, after = _url_around_id("gallery:photo-file", "KIND")
+        return f"{before}{self.pk}{after.replace('KIND', kind)}?v={self.updated_token}"
 
     @property
     def updated_token(self) -> str:
