@@ -5,7 +5,7 @@ fetches for the first screen.
     .venv/bin/python -m bench.bench_gallery [--photos 100000] [--requests 200]
         [--database-url postgres://postgres@127.0.0.1:5432/focal_bench_gallery] [--no-bytes]
 
-1. Server time. It starts Focal as `make run` does (tests.localsite: gunicorn + worker) in a
+1. Server time. It starts Focal as `make run` does (tests.localsite: web server + worker) in a
    temporary data directory, on SQLite by default or on a throwaway PostgreSQL database (created
    and dropped by the benchmark; ANALYZEd after the bulk load). N ready photos are bulk-inserted
    with dates spread over ten years: alice owns most (--bob-share go to bob), a share of each

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.bench_ingest [--count 24] [--sizes 1,12] [--clients 4]
 
-Starts Focal exactly as `make run` does (gunicorn + a Celery worker, SQLite, filesystem broker)
+Starts Focal exactly as `make run` does (waitress + a Celery worker, SQLite, filesystem broker)
 in a temporary data directory, uploads real-photo JPEGs through the API from several client
 threads, and waits until every photo is ready. Beside it, the same run measures the decode-only
 ceiling: how many of the same files per second a plain full JPEG decode manages, on one core
@@ -139,9 +139,7 @@ def main() -> None:
         one_core, all_cores = decode_ceiling(paths)
         with (
             tempfile.TemporaryDirectory(prefix="focal-bench-") as tmp,
-            local_site(
-                Path(tmp), worker_concurrency=cores, web_workers=2, env_overrides=overrides
-            ) as site,
+            local_site(Path(tmp), worker_concurrency=cores, env_overrides=overrides) as site,
         ):
             ingest(site.url, site.token, paths[:2], args.clients)  # warm the processes
             seconds, _ = ingest(site.url, site.token, paths[2:], args.clients)

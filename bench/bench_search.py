@@ -588,9 +588,7 @@ def main(argv: list[str] | None = None) -> None:
             main_rows,
         )
     )
-    print(
-        "\nThroughput with 4 searching threads (as gunicorn gthread), and write/snapshot costs:\n"
-    )
+    print("\nThroughput with 4 searching threads (as web threads), and write/snapshot costs:\n")
     print(
         table(
             [

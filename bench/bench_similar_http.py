@@ -6,8 +6,8 @@ PostgreSQL: mostly the inserts and the index build inside the server):
     .venv/bin/python -m bench.bench_similar_http [--photos 100000] [--requests 300]
         [--database-url postgres://postgres@127.0.0.1:5432/focal_bench]
 
-It starts Focal as `make run` does (tests.localsite: `manage.py serve`, gunicorn gthread with
-one web worker and 4 threads, plus a Celery worker) in a temporary data directory, on SQLite
+It starts Focal as `make run` does (tests.localsite: `manage.py serve`, the waitress web
+server with 8 threads, plus a Celery worker) in a temporary data directory, on SQLite
 with the filesystem broker by default. With --database-url it uses that PostgreSQL database
 instead: the database is created by the benchmark (it must not exist yet and its name must
 start with "focal_bench"), ANALYZEd after the bulk load, and dropped at the end.
@@ -352,8 +352,8 @@ def main(argv: list[str] | None = None) -> None:
     print("## Similar-photos endpoint over HTTP\n")
     print(
         f"{n:,} photos ({engine}, {settings.FOCAL_INDEX_KIND} index, threshold "
-        f"{settings.FOCAL_INDEX_THRESHOLD:,}), `manage.py serve` with 1 gunicorn worker x 4 "
-        f"threads, {os.cpu_count()} CPUs, load average {load_before:.2f} before timing; "
+        f"{settings.FOCAL_INDEX_THRESHOLD:,}), `manage.py serve` (waitress, 8 "
+        f"threads), {os.cpu_count()} CPUs, load average {load_before:.2f} before timing; "
         f"{args.requests} requests per user, one at a time, keep-alive, k={K}. "
         f"Inserting took {pop.insert_s:.1f} s; the first search (server loads and indexes every "
         f"descriptor) {load_s:.1f} s.\n"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
@@ -14,9 +16,18 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if _is_api(request):
-        return JsonResponse(error_body("bad_request", "The request could not be read."), status=400)
-    return defaults.bad_request(request, exception)
+    """Django's answer to a SuspiciousOperation: bodies over the limits, too many fields, ..."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        size = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20:.3g} MB"
+        message = f"The request body is larger than {size} (files aside)."
+        return JsonResponse(error_body("too_large", message), status=413)
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        count = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        message = f"The request has more than {count} fields or files."
+        return JsonResponse(error_body("too_many_fields", message), status=400)
+    return JsonResponse(error_body("bad_request", "The request was refused."), status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

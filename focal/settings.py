@@ -41,6 +41,7 @@ SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
 SECURE_SSL_REDIRECT = _https and env_bool("FOCAL_SSL_REDIRECT", False)
 _behind_proxy = env_bool("FOCAL_BEHIND_PROXY", False)
+FOCAL_BEHIND_PROXY = _behind_proxy  # the web server trusts X-Forwarded-For/-Proto then
 if _behind_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "focal.request_limits.limit_url_length",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -178,6 +180,10 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 FOCAL_MAX_UPLOAD_MB = env_int("FOCAL_MAX_UPLOAD_MB", 40, minimum=1)
 FOCAL_MAX_UPLOAD_BYTES = FOCAL_MAX_UPLOAD_MB * 1024 * 1024
 FOCAL_MAX_PIXELS = env_int("FOCAL_MAX_PIXELS", 100_000_000, minimum=1)
+# Memory that image decodes and renders may hold at once, across every process on this machine
+# that uses this data directory (gallery/memory.py). The web server's own ~200 MB plus this
+# stays under 1 GB.
+FOCAL_MEMORY_BUDGET_MB = env_int("FOCAL_MEMORY_BUDGET_MB", 640, minimum=64)
 FOCAL_SIGNUP_ENABLED = env_bool("FOCAL_SIGNUP_ENABLED", True)
 FOCAL_AUTO_APPROVE = env_bool("FOCAL_AUTO_APPROVE", False)
 FOCAL_MODEL_DIR = env_path("FOCAL_MODEL_DIR", DATA_DIR / "models")
@@ -188,6 +194,10 @@ FOCAL_TRASH_DAYS = env_int("FOCAL_TRASH_DAYS", 30, minimum=1)
 # Similar-image index: "auto" is exact (flat) while small and approximate past the threshold.
 FOCAL_INDEX_KIND = env_choice("FOCAL_INDEX_KIND", "auto", ("auto", "flat", "hnsw", "ivf"))
 FOCAL_INDEX_THRESHOLD = env_int("FOCAL_INDEX_THRESHOLD", 20_000, minimum=1)
+# The web server (focal/webserver.py): threads run Django; connections are held by its event
+# loop, so slow clients use a socket each, not a thread.
+FOCAL_WEB_THREADS = env_int("FOCAL_WEB_THREADS", 8, minimum=1)
+FOCAL_WEB_CONNECTIONS = env_int("FOCAL_WEB_CONNECTIONS", 500, minimum=16)
 # Django reads the whole multipart body before a view runs; refuse oversized bodies early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,4 +1,4 @@
-"""WSGI entry point (gunicorn focal.wsgi)."""
+"""WSGI entry point (the web server, focal/webserver.py, serves `application`)."""
 
 import os
 

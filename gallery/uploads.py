@@ -21,6 +21,14 @@ from gallery.imaging import ImageTooLarge
 _ENVELOPE_BYTES = 64 * 1024
 
 
+def max_request_bytes() -> int:
+    """The largest request body worth reading: a form may carry several files up to the limit.
+
+    The web server refuses longer bodies before reading them (focal/webserver.py).
+    """
+    return 4 * settings.FOCAL_MAX_UPLOAD_BYTES + _ENVELOPE_BYTES
+
+
 class SizeLimitUploadHandler(FileUploadHandler):
     def handle_raw_input(
         self,
@@ -30,8 +38,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
         boundary: Any,
         encoding: str | None = None,
     ) -> tuple[QueryDict, MultiValueDict[str, Any]] | None:
-        limit = settings.FOCAL_MAX_UPLOAD_BYTES
-        if content_length > 4 * limit + _ENVELOPE_BYTES:
+        if content_length > max_request_bytes():
             # Absurdly large: answer without reading gigabytes just to discard them.
             self._flag()
             return QueryDict(), MultiValueDict()

@@ -20,7 +20,7 @@ from rest_framework.authtoken.models import Token
 
 from focal.cache import AtomicDatabaseCache
 from tests.http import request
-from tests.localsite import local_site
+from tests.localsite import local_site, second_web_server
 
 pytestmark = pytest.mark.django_db
 
@@ -146,14 +146,17 @@ def test_database_cache_counts_lose_nothing_when_threads_race(settings):
     assert cache.get("hits") == 200
 
 
-def invalid_tokens_over_http(url: str, count: int) -> list[int]:
-    return [request(f"{url}/api/photos/", token=f"{i:040x}")[0] for i in range(count)]
+def invalid_tokens_over_http(urls: list[str], count: int) -> list[int]:
+    """Invalid tokens sent to each web server in turn."""
+    return [
+        request(f"{urls[i % len(urls)]}/api/photos/", token=f"{i:040x}")[0] for i in range(count)
+    ]
 
 
 def test_counts_are_shared_by_web_processes_on_sqlite(tmp_path):
-    """`make run`'s set-up: SQLite, no Redis, two gunicorn processes."""
-    with local_site(tmp_path / "data", web_workers=2) as site:
-        assert invalid_tokens_over_http(site.url, 26) == [401] * 20 + [429] * 6
+    """`make run`'s set-up (SQLite, no Redis), with a second web server process beside it."""
+    with local_site(tmp_path / "data") as site, second_web_server(site) as other:
+        assert invalid_tokens_over_http([site.url, other], 26) == [401] * 20 + [429] * 6
 
 
 @pytest.fixture
@@ -182,5 +185,8 @@ def test_counts_are_shared_by_web_processes_on_postgresql_and_redis(
     if stale:
         client.delete(*stale)
     services = {"DATABASE_URL": throwaway_postgres, "REDIS_URL": settings.REDIS_URL}
-    with local_site(tmp_path / "data", web_workers=2, env_overrides=services) as site:
-        assert invalid_tokens_over_http(site.url, 26) == [401] * 20 + [429] * 6
+    with (
+        local_site(tmp_path / "data", env_overrides=services) as site,
+        second_web_server(site) as other,
+    ):
+        assert invalid_tokens_over_http([site.url, other], 26) == [401] * 20 + [429] * 6

@@ -1,6 +1,6 @@
 """What `make run` starts: `manage.py serve` with SQLite and the filesystem broker, no servers.
 
-Runs real processes (gunicorn and a Celery worker) in a fresh data directory and talks HTTP.
+Runs real processes (the web server and a Celery worker) in a fresh data directory and talks HTTP.
 """
 
 from __future__ import annotations

@@ -1,23 +1,30 @@
-"""Run the web server and a Celery worker together: what `make run` starts.
+"""Run the website and a Celery worker together, and keep them running: what `make run` starts.
 
-Both are child processes; if either stops, the other is stopped too, and Ctrl-C stops both.
-Uses gunicorn (as in production) bound to 127.0.0.1 unless --host says otherwise.
+Both are children of a small supervisor (focal/supervisor.py): if the worker or the web server
+dies it is started again (with a back-off), while the other keeps going; Ctrl-C or SIGTERM
+stops everything within 10 s. The website is waitress (`manage.py web`, focal/webserver.py),
+bound to 127.0.0.1 unless --host says otherwise.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
-import subprocess
 import sys
-import time
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+
+from focal.supervisor import Child, Supervisor
+
+MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
 
 
 class Command(BaseCommand):
-    help = "Serve Focal on http://HOST:PORT with a local Celery worker."
+    help = "Serve Focal on http://HOST:PORT with a local Celery worker, restarting either."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -27,48 +34,28 @@ class Command(BaseCommand):
             type=int,
             default=int(os.environ.get("FOCAL_WORKER_CONCURRENCY", str(os.cpu_count() or 2))),
         )
-        parser.add_argument("--web-workers", type=int, default=2)
+        parser.add_argument("--web-threads", type=int, default=settings.FOCAL_WEB_THREADS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        logging.getLogger("focal.supervisor").setLevel(logging.INFO)
         python = sys.executable
-        worker_cmd = [
-            python, "-m", "celery", "-A", "focal", "worker",
-            "--concurrency", str(options["worker_concurrency"]),
-            "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-        ]  # fmt: skip
-        web_cmd = [
-            python, "-m", "gunicorn", "focal.wsgi",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["web_workers"]), "--threads", "4",
-            "--worker-class", "gthread", "--timeout", "120", "--access-logfile", "-",
-        ]  # fmt: skip
-        children = {"worker": subprocess.Popen(worker_cmd), "web": subprocess.Popen(web_cmd)}
+        worker = Child(
+            "worker",
+            [
+                python, "-m", "celery", "-A", "focal", "worker",
+                "--concurrency", str(options["worker_concurrency"]),
+                "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+            ],
+            firm_signal=signal.SIGQUIT,  # Celery's cold shutdown: stop waiting for tasks
+        )  # fmt: skip
+        web = Child(
+            "web server",
+            [
+                python, MANAGE, "web", "--host", options["host"], "--port", str(options["port"]),
+                "--threads", str(options["web_threads"]),
+            ],
+        )  # fmt: skip
         self.stdout.write(
             self.style.SUCCESS(f"Focal is serving on http://{options['host']}:{options['port']}/")
         )
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        exit_code = 0
-        while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    exit_code = child.returncode or 1
-                    self.stderr.write(f"the {name} process exited with {child.returncode}")
-                    stopping = True
-            time.sleep(0.3)
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        for child in children.values():
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if exit_code:
-            sys.exit(exit_code)
+        sys.exit(Supervisor([worker, web]).run())
