@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from focal.usererror import UserError
-from gallery import files
+from gallery import files, memory
 from gallery.exif import exif_details
 from gallery.imaging import CorruptImage, ImageTooLarge, inspect_image
 from gallery.models import Moderation, Photo, Status, Visibility
@@ -75,7 +75,7 @@ def add_photo(
         return AddedPhoto(existing, duplicate=True)
 
     assert upload.file is not None
-    info = inspect_image(upload.file, max_pixels=settings.FOCAL_MAX_PIXELS)
+    info = inspect_image(upload.file, max_pixels=settings.FOCAL_MAX_PIXELS, hold=memory.for_web)
     photo = Photo(
         owner_id=owner.pk,
         sha256=digest,

@@ -16,8 +16,8 @@ from typing import IO
 import numpy as np
 from django.db import transaction
 
-from gallery import files
-from gallery.imaging import encode_image, fit_long_side, load_rgb
+from gallery import files, memory
+from gallery.imaging import Hold, encode_image, fit_long_side, load_rgb
 from gallery.models import Photo, Status
 from search.indexing import describe, record_descriptor
 
@@ -39,13 +39,15 @@ class Rendition:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def decode_for_gallery(source: str | Path | bytes | IO[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def decode_for_gallery(
+    source: str | Path | bytes | IO[bytes], *, hold: Hold | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The preview and thumbnail pixels of an image, from one reduced-size decode.
 
     Search-by-image runs the same steps on the query, so a photo and its own file give
     identical descriptors.
     """
-    preview = load_rgb(source, max_side=PREVIEW_SIDE)
+    preview = load_rgb(source, max_side=PREVIEW_SIDE, hold=hold)
     return preview, fit_long_side(preview, THUMBNAIL_SIDE)
 
 
@@ -112,7 +114,9 @@ def make_renditions(photo: Photo) -> Rendition:
         mark = now
 
     # One reduced-size decode serves both sizes and the descriptor.
-    preview, small = decode_for_gallery(files.media_path(str(photo.original.name)))
+    preview, small = decode_for_gallery(
+        files.media_path(str(photo.original.name)), hold=memory.for_worker
+    )
     lap("decode")
     thumbnail_name = photo.storage_name("thumb", "webp")
     tile_name = photo.storage_name("tile", "webp")

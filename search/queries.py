@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
 
 from focal.usererror import UserError
+from gallery import memory
 from gallery.imaging import CorruptImage, ImageTooLarge, inspect_image
 from gallery.models import Photo, Status
 from gallery.processing import decode_for_gallery
@@ -79,9 +80,9 @@ def describe_upload(upload: UploadedFile) -> tuple[np.ndarray, np.ndarray]:
     if not upload.size:
         raise CorruptImage("The file is empty.", code="empty_file")
     assert upload.file is not None
-    inspect_image(upload.file, max_pixels=settings.FOCAL_MAX_PIXELS)
+    inspect_image(upload.file, max_pixels=settings.FOCAL_MAX_PIXELS, hold=memory.for_web)
     upload.seek(0)
-    _, small = decode_for_gallery(upload.file)
+    _, small = decode_for_gallery(upload.file, hold=memory.for_web)
     return describe(small), small
 
 

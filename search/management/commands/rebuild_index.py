@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from gallery import files
+from gallery import files, memory
 from gallery.imaging import ImageError
 from gallery.models import Photo, Status
 from gallery.processing import decode_for_gallery
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         done = failed = 0
         for photo_id, original in todo:
             try:
-                _, small = decode_for_gallery(files.media_path(original))
+                _, small = decode_for_gallery(files.media_path(original), hold=memory.for_worker)
             except (ImageError, OSError) as exc:
                 failed += 1
                 self.stderr.write(f"photo {photo_id}: {exc}")
