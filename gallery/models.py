@@ -167,7 +167,19 @@ class Photo(models.Model):
             # The gallery's keyset pages: one range scan for your own photos, one for shared.
             models.Index(fields=["owner", "shot_at", "id"], name="photo_owner_timeline"),
             models.Index(
-                fields=["visibility", "status", "shot_at", "id"], name="photo_shared_timeline"
+                fields=["visibility", "status", "shot_at", "id"], name="photo_public_timeline"
+            ),
+            # What everyone may see, in timeline order: one backward range scan with a LIMIT
+            # for visitors and most users, however many photos are shared or private.
+            models.Index(
+                fields=["shot_at", "id"],
+                name="photo_shared_timeline",
+                condition=Q(
+                    visibility=Visibility.PUBLIC,
+                    moderation=Moderation.APPROVED,
+                    status=Status.READY,
+                    trashed_at__isnull=True,
+                ),
             ),
         ]
 
