@@ -22,6 +22,10 @@ def exif_details(fp: IO[bytes]) -> dict[str, Any]:
     fp.seek(0)
     try:
         with Image.open(fp) as image:
+            if image.format == "PNG" and "exif" not in image.info:
+                # Pillow would decode every pixel to look for an eXIf chunk after them (400 MB
+                # for a 100 MP PNG); one before the pixels is already in `info`.
+                return {}
             exif = image.getexif()
             details = dict(exif.get_ifd(ExifTags.IFD.Exif))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):

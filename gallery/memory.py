@@ -41,7 +41,7 @@ from gallery.imaging import ImageError, ImageTooLarge
 UNIT_BYTES = 16 * 2**20
 WEB_WAIT_SECONDS = 15.0  # a web request waits this long for memory, then answers "busy"
 WORKER_WAIT_SECONDS = 900.0  # a worker waits for its turn; its job is queued work anyway
-TRIM_ABOVE_BYTES = 32 * 2**20  # holds at least this large hand their memory back when done
+TRIM_ABOVE_BYTES = 32 * 2**20  # holds at least this large hand memory back as soon as they end
 _POLL_SECONDS = 0.02
 
 
@@ -93,9 +93,9 @@ class MemoryBudget:
         finally:
             for fd in held:
                 os.close(fd)  # closing the descriptor releases its lock
+            global _give_back_due
+            _give_back_due = True  # again when the request or job is over (gallery/apps.py)
             if nbytes >= TRIM_ABOVE_BYTES:
-                global _give_back_due
-                _give_back_due = True
                 release_free_memory()
 
     def _take(self, need: int, deadline: float) -> list[int]:

@@ -115,6 +115,14 @@ def test_a_tiny_100_mp_one_bit_png_decodes_for_search_in_little_memory():
     assert grown < 160, grown
 
 
+def test_reading_the_exif_of_a_100_mp_png_does_not_decode_its_pixels():
+    grown = peak_rss_mb_of(
+        "hostile.rgba_png()",
+        "import io; from gallery.exif import exif_details; exif_details(io.BytesIO(data))",
+    )
+    assert grown < 50, grown
+
+
 def test_reduced_decode_of_a_transparent_png_is_white_behind_and_the_right_size():
     rgba = np.zeros((400, 600, 4), np.uint8)
     rgba[:, :300] = (200, 30, 30, 255)  # opaque red left half, transparent right half
