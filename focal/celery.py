@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
+
+from focal.chores import ChoreRunner, chores
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "focal.settings")
 
@@ -33,3 +35,20 @@ def _requeue_after_restart(sender: object, **kwargs: object) -> None:
         from focal.recovery import requeue_unfinished
 
         requeue_unfinished()
+
+
+# Periodic chores (focal.chores) run in every worker's main process.
+_chores: list[ChoreRunner] = []
+
+
+@worker_ready.connect
+def _start_chores(sender: object, **kwargs: object) -> None:
+    runner = ChoreRunner(chores())
+    runner.start()
+    _chores.append(runner)
+
+
+@worker_shutdown.connect
+def _stop_chores(sender: object, **kwargs: object) -> None:
+    for runner in _chores:
+        runner.stop()

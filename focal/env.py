@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -16,6 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _RATE = re.compile(r"[1-9][0-9]*/[1-9]?[0-9]*[smhd]")
+_DURATION = re.compile(r"([1-9][0-9]*)([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _raw(name: str) -> str | None:
@@ -89,3 +92,15 @@ def env_rate(name: str, default: str) -> str | None:
             f"{name}={value!r} is not a rate: use COUNT/PERIOD such as 10/15m or 100/h, or off."
         )
     return value
+
+
+def env_duration(name: str, default: str) -> timedelta:
+    """A length of time such as "30s", "15m", "24h" or "7d"."""
+    value = (env_str(name) or default).strip().lower()
+    match = _DURATION.fullmatch(value)
+    if not match:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a duration: use a number and a unit, such as 30s, 15m, "
+            "24h or 7d."
+        )
+    return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])

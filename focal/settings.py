@@ -14,7 +14,16 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from focal.env import env_bool, env_choice, env_int, env_list, env_path, env_rate, env_str
+from focal.env import (
+    env_bool,
+    env_choice,
+    env_duration,
+    env_int,
+    env_list,
+    env_path,
+    env_rate,
+    env_str,
+)
 
 # Lets annotations such as ModelAdmin[Photo] and QuerySet[Photo] work at runtime.
 django_stubs_ext.monkeypatch()
@@ -198,6 +207,11 @@ FOCAL_INDEX_THRESHOLD = env_int("FOCAL_INDEX_THRESHOLD", 20_000, minimum=1)
 # loop, so slow clients use a socket each, not a thread.
 FOCAL_WEB_THREADS = env_int("FOCAL_WEB_THREADS", 8, minimum=1)
 FOCAL_WEB_CONNECTIONS = env_int("FOCAL_WEB_CONNECTIONS", 500, minimum=16)
+# Resumable (tus) uploads, /api/uploads/: a person's unfinished ones are bounded in number and
+# in declared bytes, and each is removed once it has had no new bytes for the expiry time.
+FOCAL_PARTIAL_UPLOADS = env_int("FOCAL_PARTIAL_UPLOADS", 30, minimum=1)
+FOCAL_PARTIAL_UPLOAD_MB = env_int("FOCAL_PARTIAL_UPLOAD_MB", 1024, minimum=1)
+FOCAL_PARTIAL_UPLOAD_EXPIRY = env_duration("FOCAL_PARTIAL_UPLOAD_EXPIRY", "24h")
 # Django reads the whole multipart body before a view runs; refuse oversized bodies early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -287,6 +301,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "gallery.uploads_api.schema_with_head_and_options",
+    ],
 }
 
 LOGGING = {

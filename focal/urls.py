@@ -9,6 +9,7 @@ from effects.api import PhotoVariantsView, VariantView
 from focal import accounts
 from gallery import organise_api
 from gallery.api import PhotoViewSet
+from gallery.uploads_api import UploadsView, UploadView
 from search.api import SearchView, SimilarPhotosView
 
 router = DefaultRouter(trailing_slash=True)
@@ -37,6 +38,8 @@ urlpatterns = [
     ),
     path("api/photos/<int:pk>/similar/", SimilarPhotosView.as_view(), name="api-similar"),
     path("api/search/", SearchView.as_view(), name="api-search"),
+    path("api/uploads/", UploadsView.as_view(), name="api-uploads"),
+    path("api/uploads/<uuid:pk>/", UploadView.as_view(), name="api-upload"),
     path("api/photos/<int:pk>/variants/", PhotoVariantsView.as_view(), name="api-variants"),
     path("api/variants/<int:pk>/", VariantView.as_view(), name="api-variant"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

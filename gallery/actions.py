@@ -58,12 +58,7 @@ def add_photo(
     whole JPEG, PNG or WebP within the limits; in that case nothing is stored.
     """
     size = upload.size or 0
-    if size > settings.FOCAL_MAX_UPLOAD_BYTES:
-        raise ImageTooLarge(
-            f"The file is {size / 2**20:.1f} MB; the limit is {upload_limit_text()}."
-        )
-    if size == 0:
-        raise CorruptImage("The file is empty.", code="empty_file")
+    check_file_size(size)
     digest = _sha256(upload)
     existing = Photo.objects.filter(owner_id=owner.pk, sha256=digest).first()
     if existing is not None:
@@ -106,6 +101,16 @@ def add_photo(
         files.delete_tree(photo.folder)
         raise
     return AddedPhoto(photo, duplicate=False)
+
+
+def check_file_size(size: int) -> None:
+    """The checks an upload passes on its size alone (a resumable upload, before any byte)."""
+    if size > settings.FOCAL_MAX_UPLOAD_BYTES:
+        raise ImageTooLarge(
+            f"The file is {size / 2**20:.1f} MB; the limit is {upload_limit_text()}."
+        )
+    if size == 0:
+        raise CorruptImage("The file is empty.", code="empty_file")
 
 
 def title_from_filename(filename: str) -> str:

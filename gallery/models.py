@@ -302,3 +302,69 @@ class AlbumPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"photo {self.photo_id} in album {self.album_id}"
+
+
+class UploadQuerySet(models.QuerySet["Upload"]):
+    def owned_by(self, user: AbstractBaseUser | AnonymousUser) -> UploadQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner_id=user.pk)
+
+    def unfinished(self) -> UploadQuerySet:
+        """Still receiving bytes (or complete but not yet a photo) and not expired."""
+        return self.filter(finished__isnull=True, expires__gt=timezone.now())
+
+
+class Upload(models.Model):
+    """A resumable upload (tus, /api/uploads/): bytes arriving in pieces, then a photo.
+
+    The bytes received so far are in one file, `data_name`, appended to in order; `offset` is
+    how many (the file's size is the truth after a crash: gallery.resumable reconciles). Once
+    all `length` bytes are there the upload becomes a photo through gallery.actions.add_photo,
+    the file is removed and the row keeps the outcome until it expires.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    length = models.BigIntegerField()
+    offset = models.BigIntegerField(default=0)
+    # Upload-Metadata as the client sent it (tus: HEAD answers with it), and what Focal reads.
+    metadata = models.CharField(max_length=4096, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    # Pushed forward by every new piece; past it the upload is gone (410), then swept.
+    expires = models.DateTimeField(db_index=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    photo = models.ForeignKey(
+        Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    duplicate = models.BooleanField(default=False)  # the photo existed already
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created"]
+        indexes = [
+            models.Index(fields=["owner", "finished", "expires"], name="upload_owner_unfinished")
+        ]
+
+    def __str__(self) -> str:
+        return f"Upload {self.pk} ({self.offset}/{self.length})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("api-upload", args=[self.pk])
+
+    @property
+    def data_name(self) -> str:
+        """The storage name (under MEDIA_ROOT) of the bytes received so far."""
+        return f"uploads/{self.pk.hex}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires <= timezone.now()

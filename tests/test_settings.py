@@ -44,6 +44,18 @@ def test_secrets_can_come_from_a_file(monkeypatch, tmp_path):
         env.env_str("FOCAL_S")
 
 
+def test_env_duration_reads_a_number_and_a_unit(monkeypatch):
+    for text, seconds in [("30s", 30), ("15m", 900), ("24h", 86400), ("7d", 604800)]:
+        monkeypatch.setenv("FOCAL_D", text)
+        assert env.env_duration("FOCAL_D", "1h").total_seconds() == seconds
+    monkeypatch.delenv("FOCAL_D")
+    assert env.env_duration("FOCAL_D", "1h").total_seconds() == 3600
+    for bad in ("24", "0h", "1.5h", "3 weeks"):
+        monkeypatch.setenv("FOCAL_D", bad)
+        with pytest.raises(ImproperlyConfigured, match="is not a duration"):
+            env.env_duration("FOCAL_D", "1h")
+
+
 def test_env_list_splits_on_commas(monkeypatch):
     monkeypatch.setenv("FOCAL_L", "a.example, b.example,,")
     assert env.env_list("FOCAL_L", []) == ["a.example", "b.example"]

@@ -1,0 +1,54 @@
+"""Periodic chores run by every worker on a timer (focal.chores). The end-to-end check, a real
+`make run` worker removing an expired upload, is in tests/test_resumable_over_http.py."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from focal.chores import Chore, ChoreRunner, chores
+from gallery import resumable
+from tests.conftest import wait_for
+
+
+def test_a_chore_runs_at_start_and_then_on_its_interval():
+    runs: list[float] = []
+    runner = ChoreRunner([Chore("count", lambda: runs.append(time.monotonic()), lambda: 0.2)])
+    runner.start()
+    try:
+        wait_for(lambda: len(runs) >= 3, timeout=5, interval=0.02)
+    finally:
+        runner.stop()
+    gaps = [later - earlier for earlier, later in zip(runs, runs[1:], strict=False)]
+    assert all(0.18 < gap < 0.6 for gap in gaps), gaps
+    count = len(runs)
+    threading.Event().wait(0.5)
+    assert len(runs) == count, "a stopped runner runs nothing more"
+
+
+def test_a_failing_chore_is_logged_and_tried_again(caplog):
+    attempts = []
+
+    def broken() -> None:
+        attempts.append(1)
+        raise RuntimeError("database away")
+
+    runner = ChoreRunner([Chore("broken", broken, lambda: 0.05)])
+    with caplog.at_level(logging.ERROR, logger="focal.chores"):
+        runner.start()
+        try:
+            wait_for(lambda: len(attempts) >= 3, timeout=5, interval=0.02)
+        finally:
+            runner.stop()
+    assert "chore 'broken' failed" in caplog.text and "database away" in caplog.text
+
+
+def test_expired_uploads_are_swept_every_tenth_of_the_expiry_within_bounds(settings):
+    assert [chore.run for chore in chores()] == [resumable.remove_expired]
+    for expiry, every in [("24h", 600), ("1h", 360), ("2s", 1), ("30s", 3)]:
+        amount, unit = int(expiry[:-1]), expiry[-1]
+        seconds = amount * {"s": 1, "h": 3600}[unit]
+        settings.FOCAL_PARTIAL_UPLOAD_EXPIRY = timedelta(seconds=seconds)
+        assert resumable.sweep_interval() == every
