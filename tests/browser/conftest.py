@@ -71,3 +71,22 @@ def screenshot(page: Any, name: str) -> None:
     if shots := os.environ.get("FOCAL_SCREENSHOTS"):
         Path(shots).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=f"{shots}/{name}.png", full_page=True)
+
+
+def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 30) -> Any:
+    """Poll a JavaScript function (e.g. "() => img.complete") until it returns something true.
+
+    Playwright's wait_for_function compiles its predicate inside the page, which the site's
+    Content-Security-Policy (no 'unsafe-eval') may refuse; page.evaluate runs through the
+    devtools protocol, which the policy does not govern.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(script, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout} s waiting for {script}")
+        time.sleep(0.1)

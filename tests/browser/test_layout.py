@@ -11,7 +11,7 @@ from effects.rendering import render_variant
 from gallery.demo import seed
 from gallery.models import Photo, Visibility
 from tests.browser.checks import check_page
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,7 +85,7 @@ def test_every_page_type_looks_right(size, demo, open_page, live_server):
             assert response.status == 200, (name, response.status)
         if name == "effects":
             page.wait_for_selector(".compare-after:not([hidden])")
-            page.wait_for_function("document.getElementById('compare-after').naturalWidth > 0")
+            wait_until(page, "() => document.getElementById('compare-after').naturalWidth > 0")
         reports.append(check_page(page, name, size))
         screenshot(page, f"{name}-{size}")
     faults = [str(report) for report in reports if report.faults]

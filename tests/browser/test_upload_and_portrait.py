@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import images
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_until
 from tests.browser.conftest import sign_in as signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,11 +51,12 @@ def test_upload_three_photos_and_open_one(
 
     items = page.locator("#upload-list .upload-item")
     assert items.count() == 3
-    page.wait_for_function(
+    wait_until(
+        page,
         """() => {
             const thumbs = [...document.querySelectorAll('.upload-item.done img.mini')];
             return thumbs.length === 3 && thumbs.every(img => img.complete && img.naturalWidth);
-        }"""
+        }""",
     )
     widths = items.locator("img.mini").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
     assert widths == [320, 320, 320]
@@ -63,7 +64,7 @@ def test_upload_three_photos_and_open_one(
 
     items.nth(0).locator("a", has_text="Open").click()
     page.wait_for_url("**/photos/*/")
-    page.wait_for_function("document.getElementById('photo-image').complete")
+    wait_until(page, "() => document.getElementById('photo-image').complete")
     assert page.locator("#photo-image").evaluate("img => img.naturalWidth") == 1280
     assert "Only you" in page.inner_text("#info")
 
@@ -116,7 +117,7 @@ def test_one_click_portrait_then_compare_before_and_after(
     page.click("button[value=portrait]")
     page.wait_for_selector("#effect-status progress", state="attached")
     page.wait_for_selector(".compare-after:not([hidden])", timeout=60_000)
-    page.wait_for_function("document.getElementById('compare-after').naturalWidth > 0")
+    wait_until(page, "() => document.getElementById('compare-after').naturalWidth > 0")
     rows = page.locator("#variant-list .variant")
     assert rows.count() == 1
     label = rows.first.inner_text()

@@ -7,6 +7,7 @@ import pytest
 
 from gallery.demo import seed
 from gallery.models import Photo
+from tests.browser.conftest import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,7 +64,7 @@ def test_zoom_with_keys_wheel_and_double_click_then_reset(demo, open_page, live_
     photo = Photo.objects.get(title="Old town 2")
     page = open_page("desktop", "alice")
     page.goto(f"{live_server.url}/photos/{photo.pk}/")
-    page.wait_for_function("document.getElementById('photo-image').complete")
+    wait_until(page, "() => document.getElementById('photo-image').complete")
     frame = "document.getElementById('frame').getBoundingClientRect().width"
     shown = page.evaluate(frame)
     page.keyboard.press("+")
@@ -81,7 +82,7 @@ def test_zoom_with_keys_wheel_and_double_click_then_reset(demo, open_page, live_
     page.dblclick("#photo-image")
     assert page.inner_text("#zoom-label") == "250%"
     # Zoomed past the preview's pixels, the original is loaded in its place.
-    page.wait_for_function("document.getElementById('photo-image').src.includes('/original')")
+    wait_until(page, "() => document.getElementById('photo-image').src.includes('/original')")
 
 
 def test_a_swipe_on_a_phone_goes_to_the_next_photo(demo, open_page, live_server):
@@ -110,10 +111,11 @@ def test_scrolling_down_loads_older_photos_without_repeats(demo, open_page, live
             break
         shown = page.locator(".jgrid .tile").count()
         page.mouse.wheel(0, 4000)
-        page.wait_for_function(
+        wait_until(
+            page,
             "(n) => document.querySelectorAll('.jgrid .tile').length > n"
-            " || document.querySelector('.timeline-end')",
-            arg=shown,
+            " || document.querySelector('.timeline-end') !== null",
+            shown,
         )
     ids = timeline_ids(page)
     assert len(ids) == len(set(ids)) == expected
