@@ -28,9 +28,12 @@ class Chore:
 
 
 def chores() -> list[Chore]:
-    from gallery import resumable
+    from gallery import resumable, trash
 
-    return [Chore("remove expired uploads", resumable.remove_expired, resumable.sweep_interval)]
+    return [
+        Chore("remove expired uploads", resumable.remove_expired, resumable.sweep_interval),
+        Chore("empty the trash of old photos", trash.purge_expired, trash.purge_interval),
+    ]
 
 
 class ChoreRunner:

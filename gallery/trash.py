@@ -53,8 +53,15 @@ def delete_for_good(user: User, ids: Iterable[int]) -> int:
     return len(photos)
 
 
+def purge_interval() -> float:
+    """How often the workers run purge_expired (focal.chores): hourly."""
+    return 3600.0
+
+
 def purge_expired(days: int | None = None) -> int:
-    """Delete for good every photo trashed more than `days` (FOCAL_TRASH_DAYS) ago."""
+    """Delete for good every photo trashed more than `days` (FOCAL_TRASH_DAYS) ago, a thousand
+    at a time. Safe to run in several workers at once: deleting a photo twice deletes nothing
+    the second time (rows by primary key, folders that may be gone already)."""
     cutoff = timezone.now() - timedelta(days=settings.FOCAL_TRASH_DAYS if days is None else days)
     expired = list(Photo.objects.filter(trashed_at__lt=cutoff).select_related("owner")[:1000])
     for photo in expired:

@@ -133,3 +133,10 @@ def test_the_owner_still_sees_the_thumbnails_of_trashed_photos_and_nobody_else(
     assert login(alice).get(url).status_code == 200
     assert login(bob).get(url).status_code == 404
     assert login().get(url).status_code == 404
+
+
+def test_the_workers_purge_the_trash_among_their_chores():
+    from focal.chores import chores
+
+    purge = [chore for chore in chores() if chore.run is trash.purge_expired]
+    assert len(purge) == 1 and purge[0].interval() == 3600.0
