@@ -104,7 +104,8 @@ def test_scrolling_down_loads_older_photos_without_repeats(demo, open_page, live
     settings.FOCAL_PAGE_SIZE = 5
     page = open_page("phone", "alice")
     page.goto(live_server.url + "/")
-    assert page.locator(".jgrid .tile").count() == 5
+    # The first page holds 5; the next may already be on its way (it loads well before the end).
+    assert page.locator(".jgrid .tile").count() >= 5
     expected = Photo.objects.visible_to(demo["alice"]).count()
     for _ in range(20):
         if page.locator(".timeline-end").count():
