@@ -21,6 +21,13 @@ from gallery.models import Photo, Status
 log = logging.getLogger(__name__)
 
 
+class UnusableBackground(SpecError):
+    """A well-formed spec whose background photo cannot be used (422)."""
+
+    status = 422
+    code = "unusable_background"
+
+
 @dataclass(frozen=True)
 class RequestedVariant:
     variant: Variant
@@ -37,9 +44,11 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
         raise PermissionDenied("Only the owner can make variants of this photo.")
     if spec.photo is not None:
         if spec.photo == photo.pk:
-            raise SpecError("photo", "choose another photo as the background")
+            raise UnusableBackground("photo", "choose another photo as the background")
         if not Photo.objects.visible_to(user).filter(pk=spec.photo).exists():
-            raise SpecError("photo", f"there is no photo {spec.photo} among the photos you see")
+            raise UnusableBackground(
+                "photo", f"there is no photo {spec.photo} among the photos you see"
+            )
     canonical = spec.canonical()
     existing = Variant.objects.filter(photo=photo, spec=canonical).first()
     if existing is not None and existing.status != Status.FAILED:

@@ -9,17 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import best_match
 from rest_framework import permissions, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from effects.actions import delete_variant, request_variant
 from effects.models import Variant
-from effects.spec import BOKEH_SHAPES, EFFECTS, SUBJECT_CLASSES, EffectSpec, parse_spec
+from effects.spec import EFFECTS, EffectSpec, SpecError, parse_spec, request_json_schema
 from focal.parsers import JSONParser
+from focal.schema import errors
 from gallery.api import AbsoluteUrls
 from gallery.models import Photo
 
@@ -70,27 +72,13 @@ class VariantSerializer(AbsoluteUrls, serializers.ModelSerializer[Variant]):
         return self._absolute(variant.file_url("matte"))
 
 
-VARIANT_REQUEST = inline_serializer(
-    "VariantRequest",
-    {
-        "effect": serializers.ChoiceField(choices=EFFECTS),
-        "subject": serializers.CharField(
-            required=False,
-            help_text="auto, a PASCAL VOC class ("
-            + ", ".join(SUBJECT_CLASSES)
-            + '), or a point "x,y" (fractions of the width and height, 0 to 1) or {"x", "y"}. '
-            "Default auto.",
-        ),
-        "blur": serializers.IntegerField(
-            required=False, min_value=0, max_value=100, help_text="portrait: 0 to 100 (50)."
-        ),
-        "bokeh": serializers.ChoiceField(choices=BOKEH_SHAPES, required=False),
-        "color": serializers.CharField(required=False, help_text="background: #rrggbb."),
-        "photo": serializers.IntegerField(
-            required=False, help_text="background: the id of a photo to put behind the subject."
-        ),
-    },
-)
+class VariantListSerializer(serializers.Serializer[Any]):
+    results = VariantSerializer(many=True)
+
+
+# The body of POST /api/photos/{id}/variants/, derived from the effects table.
+VARIANT_REQUEST = request_json_schema()
+_validator = Draft4Validator(VARIANT_REQUEST)
 
 
 def visible_photo(request: Request, pk: int) -> Photo:
@@ -98,18 +86,31 @@ def visible_photo(request: Request, pk: int) -> Photo:
 
 
 def spec_from_request(request: Request) -> EffectSpec:
+    """The body, held to the schema exactly (parse_spec alone would also take "PORTRAIT",
+    " person" or "50" for 50, as the page's form needs), with parse_spec's readable reasons."""
     data: Any = request.data
-    if hasattr(data, "dict"):  # a form: single values, minus Django's CSRF field
-        data = {k: v for k, v in data.dict().items() if k != "csrfmiddlewaretoken"}
-    return parse_spec(data)
+    if _validator.is_valid(data):
+        return parse_spec(data)
+    spec = parse_spec(data)  # when it refuses the body too, its reason is the clearest
+    # Otherwise say what the schema of this effect wants.
+    for alternative in VARIANT_REQUEST["oneOf"]:
+        if alternative["properties"]["effect"]["enum"] != [data.get("effect")]:
+            continue
+        if not set(alternative["required"]) <= set(data):  # background: colour or photo
+            continue
+        problem = best_match(Draft4Validator(alternative).iter_errors(data))
+        if problem is not None:
+            field = ".".join(str(part) for part in problem.absolute_path) or "body"
+            raise SpecError(field, f"{problem.message}, as the API takes it")
+    raise SpecError("effect", f"write it as one of: {', '.join(EFFECTS)} (for {spec.effect})")
 
 
 @extend_schema(tags=["effects"])
 class PhotoVariantsView(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [JSONParser]
 
-    @extend_schema(responses=VariantSerializer(many=True))
+    @extend_schema(responses=VariantListSerializer)
     def get(self, request: Request, pk: int) -> Response:
         photo = visible_photo(request, pk)
         variants = photo.variants.all()
@@ -117,8 +118,9 @@ class PhotoVariantsView(APIView):
         return Response({"results": data})
 
     @extend_schema(
-        request=VARIANT_REQUEST,
+        request={"application/json": VARIANT_REQUEST},
         responses={202: VariantSerializer, 200: VariantSerializer},
+        extensions=errors(422),
         description="Render an effect of the photo (owner only). 202 with the new variant, "
         "whose status moves pending → processing → ready | failed; 200 with the existing "
         "variant when the same parameters were asked for before.",

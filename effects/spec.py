@@ -257,3 +257,63 @@ def _subject_text(subject: Subject) -> str:
 def _decimal(value: float) -> str:
     text = f"{value:.{POINT_DECIMALS}f}".rstrip("0").rstrip(".")
     return text or "0"
+
+
+# Points as the API takes them: "x,y" fractions with at most 6 decimals, or {"x": .., "y": ..}.
+_FRACTION = r"(0(\.[0-9]{1,6})?|1(\.0{1,6})?)"
+_FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
+    "subject": {
+        "description": "auto (the most prominent subject), a PASCAL VOC class, or a point "
+        'of the photo: "x,y" or {"x", "y"}, fractions of the width and height (default auto).',
+        "anyOf": [
+            {"type": "string", "enum": ["auto", *SUBJECT_CLASSES]},
+            {"type": "string", "pattern": f"^{_FRACTION},{_FRACTION}$"},
+            {
+                "type": "object",
+                "properties": {
+                    "x": {"type": "number", "minimum": 0, "maximum": 1},
+                    "y": {"type": "number", "minimum": 0, "maximum": 1},
+                },
+                "required": ["x", "y"],
+                "additionalProperties": False,
+            },
+        ],
+    },
+    "blur": {"type": "integer", "minimum": 0, "maximum": 100, "default": DEFAULT_BLUR},
+    "bokeh": {"type": "string", "enum": list(BOKEH_SHAPES), "default": DEFAULT_BOKEH},
+    "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$", "description": "#rrggbb"},
+    "photo": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 2**63 - 1,
+        "description": "The id of a photo to put behind the subject.",
+    },
+}
+
+
+def request_json_schema() -> dict[str, Any]:
+    """The JSON Schema of what the API accepts for a new variant, derived from the effects
+    table: one alternative per effect (two for background: a colour or a photo), exact types,
+    no other fields. The OpenAPI schema shows it and the API validates bodies against it;
+    parse_spec() then reads the (valid) body, as it reads the page's form."""
+
+    def alternative(effect: str, fields: tuple[str, ...], required: tuple[str, ...] = ()) -> Any:
+        return {
+            "title": effect if not required else f"{effect} ({required[0]})",
+            "type": "object",
+            "properties": {
+                "effect": {"type": "string", "enum": [effect]},
+                **{name: _FIELD_SCHEMAS[name] for name in fields},
+            },
+            "required": ["effect", *required],
+            "additionalProperties": False,
+        }
+
+    alternatives = []
+    for effect, fields in _FIELDS.items():
+        if effect == "background":  # exactly one of color and photo
+            alternatives.append(alternative(effect, ("subject", "color"), ("color",)))
+            alternatives.append(alternative(effect, ("subject", "photo"), ("photo",)))
+        else:
+            alternatives.append(alternative(effect, fields))
+    return {"oneOf": alternatives}

@@ -21,6 +21,9 @@ def is_id(text: str) -> bool:
 
 def parse_ids(values: Iterable[str], *, name: str, limit: int) -> list[int]:
     """The ids in `values`, in order and without repeats; UserError for anything else."""
+    values = list(values)
+    if len(values) > limit:
+        raise UserError(f"{name}: at most {limit} ids at a time.", code="invalid_id")
     ids: list[int] = []
     for value in values:
         text = value.strip()
@@ -31,6 +34,4 @@ def parse_ids(values: Iterable[str], *, name: str, limit: int) -> list[int]:
             )
         if int(text) not in ids:
             ids.append(int(text))
-        if len(ids) > limit:
-            raise UserError(f"{name}: at most {limit} ids at a time.", code="invalid_id")
     return ids

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 # Django's CSRF form field may come with a form-encoded body from the site's own pages.
@@ -17,6 +19,13 @@ class RejectUnknownFields(serializers.Serializer[Any]):
     so instead of receiving a 200 that changed nothing."""
 
     def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, QueryDict):
+            repeated = {key: ["given more than once"] for key, v in data.lists() if len(v) > 1}
+            if repeated:
+                raise serializers.ValidationError(repeated)
+            # Form values as sent: DRF would read an empty value of an optional field as
+            # "not given" and use the default, where the schema (and we) call it invalid.
+            data = data.dict()
         if isinstance(data, Mapping):
             writable = [name for name, field in self.fields.items() if not field.read_only]
             refused = {
@@ -36,3 +45,21 @@ class RejectUnknownFields(serializers.Serializer[Any]):
                     }
                 )
         return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false (JSON booleans, or the words in a form), not DRF's yes/on/1/0 as well:
+    the schema says boolean, and a client sending "1" should learn that it is not one."""
+
+    TRUE_VALUES = {True, "true"}
+    FALSE_VALUES = {False, "false"}
+    NULL_VALUES: set[Any] = set()
+
+
+@extend_schema_field({"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*$"})
+class TitleField(serializers.CharField):
+    """A photo's title: up to 200 characters, none of them NUL (DRF refuses NUL; the pattern
+    says so in the schema, where a validator would also make the schema refuse "")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=200, allow_blank=True, **kwargs)

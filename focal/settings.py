@@ -301,9 +301,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error responses and other conventions of every operation: see focal/schema.py.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "gallery.uploads_api.schema_with_head_and_options",
+        "focal.schema.apply_conventions",
     ],
 }
 

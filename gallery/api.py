@@ -6,21 +6,35 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from focal.auth import signed_in_user
-from focal.ids import parse_ids
+from focal.ids import MAX_ID, parse_ids
 from focal.parsers import JSONParser
-from focal.serializers import RejectUnknownFields
+from focal.query import parse_bool
+from focal.serializers import RejectUnknownFields, TitleField
 from gallery import actions
 from gallery.models import Photo, Visibility
 from gallery.uploads import single_upload
 
 MAX_IDS = 200  # photos asked for by id in one request
+IDS_PARAMETER = OpenApiParameter(
+    "ids",
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "minItems": 1,
+        "maxItems": MAX_IDS,
+    },
+    style="form",
+    explode=False,
+    description=f"Only these photos: up to {MAX_IDS} ids, comma-separated (ids=3,5,8).",
+)
+MINE_PARAMETER = OpenApiParameter("mine", OpenApiTypes.BOOL, description="Only your own photos.")
 
 
 class AbsoluteUrls:
@@ -36,6 +50,9 @@ class AbsoluteUrls:
 
 
 class PhotoSerializer(AbsoluteUrls, RejectUnknownFields, serializers.ModelSerializer[Photo]):
+    """A photo; PATCH changes `title` and `visibility` only."""
+
+    title = TitleField(required=False)
     owner = serializers.CharField(source="owner.get_username", read_only=True)
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -79,17 +96,30 @@ class PhotoSerializer(AbsoluteUrls, RejectUnknownFields, serializers.ModelSerial
         return self._absolute(photo.get_absolute_url())
 
 
-class PhotoFieldsSerializer(serializers.Serializer[Any]):
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+class PhotoUploadSerializer(RejectUnknownFields):
+    """The form of an upload. The image itself is checked by gallery.imaging."""
+
+    # Empty files too: gallery.imaging refuses them with its own code and message.
+    image = serializers.FileField(allow_empty_file=True, help_text="A JPEG, PNG or WebP image.")
+    title = TitleField(required=False, default="")
     visibility = serializers.ChoiceField(
         choices=Visibility.choices, required=False, default=Visibility.PRIVATE
     )
 
 
-class PhotoUploadSerializer(PhotoFieldsSerializer):
-    """For the schema: the image itself is checked by gallery.imaging, with better messages."""
+class UploadedPhotoSerializer(PhotoSerializer):
+    """The photo uploaded, or the one these bytes were uploaded as before."""
 
-    image = serializers.FileField(help_text="A JPEG, PNG or WebP image.")
+    duplicate = serializers.SerializerMethodField(
+        help_text="True when these bytes were uploaded before (status 200)."
+    )
+
+    class Meta(PhotoSerializer.Meta):
+        fields = [*PhotoSerializer.Meta.fields, "duplicate"]
+        read_only_fields = fields
+
+    def get_duplicate(self, photo: Photo) -> bool:
+        return bool(self.context.get("duplicate", False))
 
 
 class IsOwnerOrReadOnly(permissions.BasePermission):
@@ -121,36 +151,25 @@ class PhotoViewSet(
         if self.action != "list":
             return photos
         params = self.request.query_params
-        if params.get("mine") in ("1", "true"):
+        if parse_bool(params.get("mine"), "mine"):
             photos = photos.owned_by(self.request.user)
         if (ids := params.get("ids")) is not None:
             photos = photos.filter(pk__in=parse_ids(ids.split(","), name="ids", limit=MAX_IDS))
         return photos
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("mine", OpenApiTypes.BOOL, description="Only your own photos."),
-            OpenApiParameter("ids", OpenApiTypes.STR, description="Comma-separated photo ids."),
-        ]
-    )
+    @extend_schema(parameters=[MINE_PARAMETER, IDS_PARAMETER])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
         request={"multipart/form-data": PhotoUploadSerializer},
-        responses={
-            201: PhotoSerializer,
-            200: inline_serializer(
-                "DuplicatePhoto",
-                {"duplicate": serializers.BooleanField(), "photo": PhotoSerializer()},
-            ),
-        },
+        responses={201: UploadedPhotoSerializer, 200: UploadedPhotoSerializer},
         description="Upload a photo. The same bytes uploaded again by the same user return "
         'the existing photo with `"duplicate": true` and status 200.',
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         upload = single_upload(request, what="an image file to upload")
-        fields = PhotoFieldsSerializer(data=request.data)
+        fields = PhotoUploadSerializer(data=request.data)
         fields.is_valid(raise_exception=True)
         added = actions.add_photo(
             signed_in_user(request),
@@ -158,8 +177,8 @@ class PhotoViewSet(
             title=fields.validated_data["title"],
             visibility=fields.validated_data["visibility"],
         )
-        body = dict(PhotoSerializer(added.photo, context={"request": request}).data)
-        body["duplicate"] = added.duplicate
+        context = {"request": request, "duplicate": added.duplicate}
+        body = UploadedPhotoSerializer(added.photo, context=context).data
         return Response(body, status=status.HTTP_200_OK if added.duplicate else 201)
 
     def perform_update(self, serializer: serializers.BaseSerializer[Photo]) -> None:

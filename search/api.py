@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -14,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from focal.auth import signed_in_user
+from focal.schema import errors
+from focal.serializers import RejectUnknownFields, StrictBooleanField
 from gallery import actions
 from gallery.api import PhotoSerializer
 from gallery.models import Photo
@@ -21,24 +22,50 @@ from gallery.uploads import single_upload
 from search import queries
 from search.service import Match
 
-K_PARAM = OpenApiParameter("k", OpenApiTypes.INT, description="How many results, 1 to 100 (10).")
-RESULTS = inline_serializer(
-    "SimilarResults",
-    {
-        "results": serializers.ListField(
-            child=inline_serializer(
-                "SimilarPhoto",
-                {
-                    "id": serializers.IntegerField(),
-                    "score": serializers.FloatField(help_text="0 to 1; 1 = identical."),
-                    "thumbnail_url": serializers.URLField(),
-                    "title": serializers.CharField(),
-                    "page_url": serializers.URLField(),
-                },
-            )
-        )
-    },
+K_PARAM = OpenApiParameter("k", queries.K_SCHEMA, description="How many results, 1 to 100 (10).")
+COLOR_PARAM = OpenApiParameter(
+    "color",
+    queries.COLOR_SCHEMA,
+    description="One to three colours as #RRGGBB, comma-separated.",
+    required=True,
 )
+
+
+class SimilarPhotoSerializer(serializers.Serializer[Any]):
+    """A photo you may see, with how similar it is."""
+
+    id = serializers.IntegerField()
+    score = serializers.FloatField(min_value=0, max_value=1, help_text="1 = identical.")
+    thumbnail_url = serializers.URLField(allow_null=True)
+    title = serializers.CharField()
+    page_url = serializers.URLField()
+
+
+class SimilarResultsSerializer(serializers.Serializer[Any]):
+    """The most similar photos you may see, most similar first."""
+
+    results = SimilarPhotoSerializer(many=True)
+
+
+class SearchByImageResultsSerializer(SimilarResultsSerializer):
+    """The most similar photos, and the photo kept when `add` was true."""
+
+    added = PhotoSerializer(required=False, help_text="The photo kept, when `add` was true.")
+    duplicate = serializers.BooleanField(
+        required=False, help_text="With `add`: the photo was in your gallery already."
+    )
+
+
+class SearchByImageSerializer(RejectUnknownFields):
+    """Search by an image of your own; `add` also keeps it as a photo."""
+
+    image = serializers.FileField(
+        allow_empty_file=True, help_text="A JPEG, PNG or WebP image; it is not kept."
+    )
+    k = serializers.IntegerField(required=False, default=10, min_value=1, max_value=queries.MAX_K)
+    add = StrictBooleanField(
+        required=False, default=False, help_text="Also add the image to your gallery."
+    )
 
 
 def results(request: Request, matches: list[Match], **extra: Any) -> Response:
@@ -61,7 +88,12 @@ def results(request: Request, matches: list[Match], **extra: Any) -> Response:
     return Response(body)
 
 
-@extend_schema(tags=["search"], parameters=[K_PARAM], responses=RESULTS)
+@extend_schema(
+    tags=["search"],
+    parameters=[K_PARAM],
+    responses=SimilarResultsSerializer,
+    extensions=errors(409),
+)
 class SimilarPhotosView(APIView):
     """The photos most similar to this one that you may see, most similar first."""
 
@@ -81,16 +113,8 @@ class SearchView(APIView):
 
     @extend_schema(
         tags=["search"],
-        parameters=[
-            K_PARAM,
-            OpenApiParameter(
-                "color",
-                OpenApiTypes.STR,
-                description="#RRGGBB; up to three, repeated or comma-separated.",
-                required=True,
-            ),
-        ],
-        responses=RESULTS,
+        parameters=[K_PARAM, COLOR_PARAM],
+        responses=SimilarResultsSerializer,
     )
     def get(self, request: Request) -> Response:
         k = queries.parse_k(request.query_params.get("k"))
@@ -99,26 +123,17 @@ class SearchView(APIView):
 
     @extend_schema(
         tags=["search"],
-        request={
-            "multipart/form-data": inline_serializer(
-                "SearchByImage",
-                {
-                    "image": serializers.FileField(),
-                    "k": serializers.IntegerField(required=False),
-                    "add": serializers.BooleanField(
-                        required=False, help_text="Also add the image to your gallery."
-                    ),
-                },
-            )
-        },
-        responses=RESULTS,
+        request={"multipart/form-data": SearchByImageSerializer},
+        responses=SearchByImageResultsSerializer,
     )
     def post(self, request: Request) -> Response:
         upload = single_upload(request, what="an image to search with")
-        k = queries.parse_k(request.POST.get("k"))
+        form = SearchByImageSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        k = form.validated_data["k"]
         vector, _ = queries.describe_upload(upload)
         extra: dict[str, Any] = {}
-        if str(request.POST.get("add", "")).lower() in ("1", "true", "yes", "on"):
+        if form.validated_data["add"]:
             added = actions.add_photo(signed_in_user(request), upload)
             extra["added"] = PhotoSerializer(added.photo, context={"request": request}).data
             extra["duplicate"] = added.duplicate

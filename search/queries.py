@@ -24,7 +24,11 @@ from search.text import TextQuery
 
 MAX_K = 100
 MAX_COLOURS = 3
-_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+_HEX = re.compile(r"#?([0-9a-fA-F]{6})")  # fullmatch: "$" would let a newline through
+_K = re.compile(r"[0-9]{1,3}")
+# What the API's schema says of these parameters (search/api.py); the parsers below agree.
+K_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10}
+COLOR_SCHEMA = {"type": "string", "pattern": "^#?[0-9a-fA-F]{6}(,#?[0-9a-fA-F]{6}){0,2}$"}
 
 
 class QueryError(UserError):
@@ -34,31 +38,28 @@ class QueryError(UserError):
 
 
 def parse_k(value: str | None, default: int = 10) -> int:
-    if value is None or value == "":
+    if value is None:
         return default
-    try:
-        k = int(value)
-    except ValueError:
-        k = 0
+    k = int(value) if _K.fullmatch(value) else 0  # int() would also take " 5", "+5" or "٥"
     if not 1 <= k <= MAX_K:
         raise QueryError(f"k must be a whole number from 1 to {MAX_K}.", code="invalid_k")
     return k
 
 
 def is_hex_colour(value: str) -> bool:
-    return _HEX.match(value) is not None
+    return _HEX.fullmatch(value) is not None
 
 
 def parse_colours(values: Iterable[str]) -> list[tuple[int, int, int]]:
     """Colours given as #RRGGBB, repeated or comma-separated, one to three of them."""
-    parts = [part.strip() for value in values for part in value.split(",") if part.strip()]
-    if not parts:
+    parts = [part for value in values for part in value.split(",")]
+    if not parts or parts == [""]:
         raise QueryError("Give a colour as #RRGGBB, for example #1e90ff.", code="invalid_color")
     if len(parts) > MAX_COLOURS:
         raise QueryError(f"Give at most {MAX_COLOURS} colours.", code="invalid_color")
     colours = []
     for part in parts:
-        match = _HEX.match(part)
+        match = _HEX.fullmatch(part)
         if match is None:
             raise QueryError(
                 f"“{part[:20]}” is not a colour; use #RRGGBB, like #1e90ff.", code="invalid_color"

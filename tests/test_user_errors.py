@@ -62,7 +62,9 @@ def test_the_pure_modules_import_without_django():
 
 def test_the_api_answers_a_user_error_with_its_status_and_code(api, alice, bob, add_photo):
     photo = add_photo(alice, visibility="public", moderation=Moderation.APPROVED)
-    response = api(bob).post(f"/api/photos/{photo.pk}/variants/", {"effect": "portrait"})
+    response = api(bob).post(
+        f"/api/photos/{photo.pk}/variants/", {"effect": "portrait"}, format="json"
+    )
     assert response.status_code == 403
     assert response.json() == {
         "error": {

@@ -48,10 +48,28 @@ def test_it_queues_a_portrait_and_answers_202(api, alice, portrait_of):
 def test_the_same_parameters_return_the_existing_variant(api, alice, portrait_of):
     photo = portrait_of(alice)
     first = post(api(alice), photo, effect="portrait", subject="person", blur=40)
-    # Same spec written differently: defaults filled in, different case.
-    again = post(api(alice), photo, effect="PORTRAIT", subject="Person", blur=40, bokeh="gaussian")
+    # Same spec written differently: the default bokeh given explicitly.
+    again = post(api(alice), photo, effect="portrait", subject="person", blur=40, bokeh="gaussian")
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     assert Variant.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"effect": "PORTRAIT"}, "effect:"),  # the page's form may say it so; the API may not
+        ({"effect": "portrait", "subject": " person"}, "subject"),
+        ({"effect": "portrait", "blur": "50"}, "blur"),
+        ({"effect": "portrait", "blur": 50.5}, "blur"),
+        ({"effect": "background", "color": "#00FF00 "}, "color"),
+        ({"effect": "background", "photo": "7"}, "photo"),
+    ],
+)
+def test_the_api_takes_exactly_what_its_schema_says(api, alice, add_photo, data, words):
+    response = post(api(alice), add_photo(alice), **data)
+    assert response.status_code == 400, response.json()
+    assert words in response.json()["error"]["message"]
+    assert not Variant.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -84,9 +102,10 @@ def test_a_background_photo_must_be_one_the_owner_may_see(api, alice, bob, add_p
     photo = add_photo(alice)
     bobs_private = add_photo(bob, seed=5)
     response = post(api(alice), photo, effect="background", photo=bobs_private.pk)
-    assert response.status_code == 400 and "photo:" in response.json()["error"]["message"]
+    assert response.status_code == 422 and "photo:" in response.json()["error"]["message"]
+    assert response.json()["error"]["code"] == "unusable_background"
     response = post(api(alice), photo, effect="background", photo=photo.pk)
-    assert response.status_code == 400
+    assert response.status_code == 422
 
 
 def test_only_the_owner_makes_variants(api, alice, bob, add_photo):

@@ -117,7 +117,7 @@ def test_api_token_can_create_the_user(capsys, django_user_model, api):
     assert django_user_model.objects.filter(username="dave").exists()
     client = api()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    assert client.get("/api/photos/", {"mine": "1"}).status_code == 200
+    assert client.get("/api/photos/", {"mine": "true"}).status_code == 200
 
 
 def test_api_token_refuses_unknown_users_without_create():

@@ -117,7 +117,7 @@
     if (!waiting.size) return;
     const ids = [...waiting.keys()].slice(0, 100).join(",");
     try {
-      const response = await fetch(`${api}?mine=1&ids=${ids}&page_size=100`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      const response = await fetch(`${api}?mine=true&ids=${ids}&page_size=100`, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (response.ok) {
         const data = await response.json();
         for (const photo of data.results) {
