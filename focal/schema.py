@@ -99,6 +99,8 @@ def apply_conventions(
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             extra = operation.pop(_EXTENSION, [])
+            if method == "post" and "requestBody" in operation:
+                operation["requestBody"]["required"] = True  # every POST here needs its body
             responses = operation["responses"]
             for status in sorted({*standard_errors(method, operation), *extra}):
                 responses.setdefault(str(status), _error_response(status))

@@ -56,10 +56,45 @@ class StrictBooleanField(serializers.BooleanField):
     NULL_VALUES: set[Any] = set()
 
 
-@extend_schema_field({"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*$"})
+# No NUL anywhere (DRF refuses it); "named" titles also need a character that is not
+# whitespace to Python (str.split), written so that ECMA and Python regexes agree on it.
+_NO_NUL = "^[^\\u0000]*$"
+_NAMED = "^[^\\u0000]*([^\\s\\u0000\\u001c-\\u001f\\u0085]|\\ufeff)[^\\u0000]*$"
+
+
+@extend_schema_field({"type": "string", "maxLength": 200, "pattern": _NO_NUL})
 class TitleField(serializers.CharField):
-    """A photo's title: up to 200 characters, none of them NUL (DRF refuses NUL; the pattern
-    says so in the schema, where a validator would also make the schema refuse "")."""
+    """A title: up to 200 characters, none of them NUL (DRF refuses NUL; the pattern says so
+    in the schema, where a validator would also make the schema refuse "")."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=200, allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):  # DRF would take 0 as "0"; the schema says string
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+@extend_schema_field({"type": "string", "maxLength": 200, "pattern": _NAMED})
+class NameField(TitleField):
+    """A title that must say something: blank or whitespace only is refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        serializers.CharField.__init__(self, max_length=200, allow_blank=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        text = super().to_internal_value(data)
+        if not text.split():
+            self.fail("blank")
+        return text
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer of a JSON body: a JSON number without fraction, not "5" or 5.0 or true, which
+    DRF would take although the schema says integer."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))

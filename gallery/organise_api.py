@@ -23,6 +23,8 @@ from rest_framework.views import APIView
 
 from focal.auth import signed_in_user
 from focal.ids import MAX_ID
+from focal.parsers import JSONParser
+from focal.serializers import NameField, RejectUnknownFields, StrictIntegerField
 from focal.usererror import UserError
 from gallery import actions, albums, trash
 from gallery.api import AbsoluteUrls, PhotoSerializer
@@ -32,22 +34,26 @@ MAX_BULK = 10_000  # photos in one bulk request
 ALBUM_PAGE = 500  # photos listed with an album
 
 
-class IdsSerializer(serializers.Serializer[Any]):
+class IdsSerializer(RejectUnknownFields):
+    """Photo ids."""
+
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
         min_length=1,
         max_length=MAX_BULK,
         help_text=f"Photo ids, 1 to {MAX_BULK:,} of them.",
     )
 
 
+BULK_ACTIONS = ("trash", "restore", "delete", "set_visibility", "add_to_album", "remove_from_album")
+
+
 class BulkSerializer(IdsSerializer):
-    action = serializers.ChoiceField(
-        choices=["trash", "restore", "delete", "set_visibility", "add_to_album",
-                 "remove_from_album"],
-    )  # fmt: skip
+    """One action on many photos."""
+
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-    album = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    album = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if data["action"] == "set_visibility" and "visibility" not in data:
@@ -83,20 +89,63 @@ class AlbumSerializer(AbsoluteUrls, serializers.ModelSerializer[Album]):
         return self._absolute(album.get_absolute_url())
 
 
-class NewAlbumSerializer(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=200)
+def _bulk_schema() -> dict[str, Any]:
+    """BulkSerializer as the schema states it: what each action needs besides the ids."""
+    ids = {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+           "minItems": 1, "maxItems": MAX_BULK}  # fmt: skip
+    optional = {
+        "visibility": {"type": "string", "enum": list(Visibility.values)},
+        "album": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
+    groups = [
+        (["trash", "restore", "delete"], []),
+        (["set_visibility"], ["visibility"]),
+        (["add_to_album", "remove_from_album"], ["album"]),
+    ]
+    return {
+        "oneOf": [
+            {
+                "title": " / ".join(names),
+                "type": "object",
+                "properties": {"ids": ids, "action": {"type": "string", "enum": names}, **optional},
+                "required": ["ids", "action", *needs],
+                "additionalProperties": False,
+            }
+            for names, needs in groups
+        ]
+    }
+
+
+class NewAlbumSerializer(RejectUnknownFields):
+    """A new album, with photos of yours in it."""
+
+    title = NameField()
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
         max_length=MAX_BULK,
         required=False,
         help_text="Photos of yours to put in it.",
     )
 
 
-class AlbumWriteSerializer(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=200, required=False)
+class AlbumWriteSerializer(RejectUnknownFields):
+    """What an album's owner may change."""
+
+    title = NameField(required=False)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-    cover = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    cover = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+
+class AlbumListSerializer(serializers.Serializer[Any]):
+    """Your albums."""
+
+    results = AlbumSerializer(many=True)
+
+
+class PhotoListSerializer(serializers.Serializer[Any]):
+    """Photos."""
+
+    results = PhotoSerializer(many=True)
 
 
 def _album(request: Request, pk: int) -> Album:
@@ -110,8 +159,9 @@ def _counted(**counts: int) -> Response:
 @extend_schema(tags=["albums"])
 class AlbumsView(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    parser_classes = [JSONParser]
 
-    @extend_schema(responses=AlbumSerializer(many=True), description="Your albums.")
+    @extend_schema(responses=AlbumListSerializer, description="Your albums.")
     def get(self, request: Request) -> Response:
         mine: QuerySet[Album] = Album.objects.owned_by(request.user).select_related("owner")
         data = AlbumSerializer(mine, many=True, context={"request": request}).data
@@ -130,6 +180,7 @@ class AlbumsView(APIView):
 @extend_schema(tags=["albums"])
 class AlbumView(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    parser_classes = [JSONParser]
 
     @extend_schema(responses=AlbumSerializer)
     def get(self, request: Request, pk: int) -> Response:
@@ -166,15 +217,16 @@ class AlbumView(APIView):
 @extend_schema(tags=["albums"])
 class AlbumPhotosView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
 
     @extend_schema(
         request=IdsSerializer,
         responses=inline_serializer("AlbumAdded", {"added": serializers.IntegerField()}),
     )
     def post(self, request: Request, pk: int) -> Response:
+        album = _album(request, pk)
         ids = IdsSerializer(data=request.data)
         ids.is_valid(raise_exception=True)
-        album = _album(request, pk)
         return _counted(added=albums.add_photos(request.user, album, ids.validated_data["ids"]))
 
     @extend_schema(
@@ -182,9 +234,9 @@ class AlbumPhotosView(APIView):
         responses=inline_serializer("AlbumRemoved", {"removed": serializers.IntegerField()}),
     )
     def delete(self, request: Request, pk: int) -> Response:
+        album = _album(request, pk)
         ids = IdsSerializer(data=request.data)
         ids.is_valid(raise_exception=True)
-        album = _album(request, pk)
         removed = albums.remove_photos(request.user, album, ids.validated_data["ids"])
         return _counted(removed=removed)
 
@@ -192,8 +244,9 @@ class AlbumPhotosView(APIView):
 @extend_schema(tags=["trash"])
 class TrashView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
 
-    @extend_schema(responses=PhotoSerializer(many=True), description="Your photos in the trash.")
+    @extend_schema(responses=PhotoListSerializer, description="Your photos in the trash.")
     def get(self, request: Request) -> Response:
         photos = Photo.objects.in_trash_of(request.user).select_related("owner")[:MAX_BULK]
         data = PhotoSerializer(photos, many=True, context={"request": request}).data
@@ -203,6 +256,7 @@ class TrashView(APIView):
 @extend_schema(tags=["trash"])
 class TrashedPhotoView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
 
     @extend_schema(responses={204: None}, description="Delete a photo in the trash for good.")
     def delete(self, request: Request, pk: int) -> Response:
@@ -214,6 +268,7 @@ class TrashedPhotoView(APIView):
 @extend_schema(tags=["trash"])
 class RestoreView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
 
     @extend_schema(request=None, responses=PhotoSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -226,9 +281,10 @@ class RestoreView(APIView):
 @extend_schema(tags=["photos"])
 class BulkView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
 
     @extend_schema(
-        request=BulkSerializer,
+        request={"application/json": _bulk_schema()},
         responses=inline_serializer("BulkDone", {"done": serializers.IntegerField()}),
         description="One action on many of your photos: trash, restore, delete (for good, "
         "from the trash), set_visibility (with `visibility`), add_to_album or "
