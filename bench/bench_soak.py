@@ -152,7 +152,7 @@ class Client:
             photo_id = self.rng.choice(self.ready)
             self.call("GET /api/photos/{id}/similar/", f"/api/photos/{photo_id}/similar/?k=10")
         elif action == "list":
-            self.call("GET /api/photos/", "/api/photos/?mine=1")
+            self.call("GET /api/photos/", "/api/photos/?mine=true")
         elif action == "render":
             photo_id = self.rng.choice(self.ready)
             blur = self.rng.randrange(10, 100)

@@ -63,7 +63,7 @@ def probe_latencies(site: LocalSite, count: int) -> list[float]:
     latencies = []
     for _ in range(count):
         started = time.monotonic()
-        status, _, body = request(site.url + "/api/photos/?mine=1", token=site.token)
+        status, _, body = request(site.url + "/api/photos/?mine=true", token=site.token)
         latencies.append(time.monotonic() - started)
         assert status == 200, body[:200]
     return latencies
