@@ -368,3 +368,47 @@ def test_render_passes_no_subject_found_on(segmenter, person_photo):
     image, _ = person_photo
     with pytest.raises(NoSubjectFound):
         render(image, parse_spec({"effect": "portrait", "subject": "cat"}), segmenter)
+
+
+# --- edges as sharp as the photo shows them ---------------------------------------------------
+
+
+def unsure(matte: np.ndarray) -> int:
+    """Pixels the matte leaves part subject, part background."""
+    return int(np.count_nonzero((matte > 16) & (matte < 239)))
+
+
+def hesitant_prior(mask: np.ndarray, size: tuple[int, int], sigma: float) -> np.ndarray:
+    """What the models give at working size: a blurred, not quite confident probability."""
+    small = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    return (0.1 + 0.8 * cv2.GaussianBlur(small, (0, 0), sigma)).astype(np.float32)
+
+
+def test_a_hesitant_matte_gets_a_sharp_edge_where_the_photo_has_one(monkeypatch):
+    image, disc = red_disc_scene()
+    height, width = disc.shape
+    work = cv2.resize(image, (width // 3, height // 3), interpolation=cv2.INTER_AREA)
+    soft = hesitant_prior(disc, work.shape[1::-1], sigma=4)
+    sharp = matting.refine_edges(work, soft, image)
+    monkeypatch.setattr(matting, "MATTE_CONTRAST", 1.0)
+    before = matting.refine_edges(work, soft, image)
+    assert iou(sharp >= 128, disc) > 0.995
+    assert unsure(sharp) < 0.25 * unsure(before)
+    # Opaque inside, clear outside, 2 px from the edge: no grey band for a new background.
+    inner = cv2.erode(disc.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    outer = ~cv2.dilate(disc.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert np.mean(sharp[inner] >= 239) > 0.95 and np.mean(sharp[outer] <= 16) > 0.99
+    # What there was before: a subject seen through, a background that shows through.
+    assert np.mean(before[inner] >= 239) < 0.6 and np.mean(before[outer] <= 16) < 0.5
+
+
+def test_the_astronauts_matte_has_a_narrower_unsure_band_than_the_plain_guided_filter(
+    segmenter, person_photo, monkeypatch
+):
+    image, truth = person_photo
+    sharp = compute_matte(image, segmenter, "person").alpha
+    monkeypatch.setattr(matting, "MATTE_CONTRAST", 1.0)
+    plain = compute_matte(image, segmenter, "person").alpha
+    assert agrees(sharp >= 128, truth)
+    assert unsure(sharp) < 0.7 * unsure(plain)
+    assert iou(sharp >= 128, plain >= 128) > 0.97  # the same silhouette, only crisper
