@@ -1,5 +1,8 @@
 """The model files the effects need: where they come from, their checksums, and fetching them.
 
+Also the files the Camera page runs in the browser (MediaPipe's tasks-vision script and WASM,
+taken from its npm package, and the selfie models): Focal serves them itself, from this folder.
+
 A file only ever appears in the model folder under its final name after its sha256 matched:
 downloads and copies go to a temporary file in the same folder (so the final os.replace is an
 atomic rename on one filesystem), and any failure removes the temporary file.
@@ -8,14 +11,17 @@ atomic rename on one filesystem), and any failure removes the temporary file.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import os
+import shutil
+import tarfile
 import tempfile
 import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import IO, BinaryIO, Literal
 
 FETCH_COMMAND = "python manage.py fetch_models"
 _CHUNK = 1 << 16
@@ -27,6 +33,11 @@ class ModelFile:
     url: str
     sha256: str
     size: int  # bytes; a download larger than this is cut off as wrong
+    # Set when `url` is a gzipped tar archive (an npm package): the file's path inside it.
+    member: str = ""
+    # Also keep a gzipped copy beside it (NAME.gz), which the static file server sends to
+    # browsers that accept it: for the browser's script and WASM files.
+    compress: bool = False
 
 
 DEEPLAB_513 = ModelFile(
@@ -49,8 +60,55 @@ SELFIE = ModelFile(
     sha256="9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
     size=249_505,
 )
+# The selfie model's faster variant for video frames (144x256): the Camera page's preview.
+SELFIE_LANDSCAPE = ModelFile(
+    name="mediapipe/selfie_segmentation_landscape.tflite",
+    url="https://storage.googleapis.com/mediapipe-assets/selfie_segmentation_landscape.tflite",
+    sha256="a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd",
+    size=250_145,
+)
+
+# MediaPipe tasks-vision for the Camera page, pinned: the npm registry never changes a published
+# version. Only the SIMD build of the WASM (every current browser has WASM SIMD).
+TASKS_VISION_VERSION = "1.1.0"
+TASKS_VISION_DIR = f"web/tasks-vision-{TASKS_VISION_VERSION}"
+_TASKS_VISION_URL = (
+    f"https://registry.npmjs.org/@mediapipe/tasks-vision/-/tasks-vision-{TASKS_VISION_VERSION}.tgz"
+)
+TASKS_VISION_BUNDLE = ModelFile(
+    name=f"{TASKS_VISION_DIR}/vision_bundle.mjs",
+    url=_TASKS_VISION_URL,
+    member="package/vision_bundle.mjs",
+    sha256="9d5fc9ef74b22329cf9aa88dc543956d192b8c254210b187271614713eb5b10c",
+    size=156_135,
+    compress=True,
+)
+TASKS_VISION_LOADER = ModelFile(
+    name=f"{TASKS_VISION_DIR}/vision_wasm_internal.js",
+    url=_TASKS_VISION_URL,
+    member="package/wasm/vision_wasm_internal.js",
+    sha256="7c652617b5bef832f42878ce8c5f752b0724bca6054e4bc1013a37d4b1949723",
+    size=335_393,
+    compress=True,
+)
+TASKS_VISION_WASM = ModelFile(
+    name=f"{TASKS_VISION_DIR}/vision_wasm_internal.wasm",
+    url=_TASKS_VISION_URL,
+    member="package/wasm/vision_wasm_internal.wasm",
+    sha256="782eda3ec1f414fdb4f1d66a8b59093eb4d5ab437e06117796abf05962d68eef",
+    size=12_997_248,
+    compress=True,
+)
+# What the Camera page needs in the browser.
+CAMERA_FILES: tuple[ModelFile, ...] = (
+    TASKS_VISION_BUNDLE,
+    TASKS_VISION_LOADER,
+    TASKS_VISION_WASM,
+    SELFIE_LANDSCAPE,
+)
+
 # DEEPLAB_257 is only used by bench/ (the "classic recipe" baseline) but is small and public.
-MANIFEST: tuple[ModelFile, ...] = (DEEPLAB_513, SELFIE, DEEPLAB_257)
+MANIFEST: tuple[ModelFile, ...] = (DEEPLAB_513, SELFIE, DEEPLAB_257, *CAMERA_FILES)
 
 
 class ModelFetchError(Exception):
@@ -110,41 +168,102 @@ def fetch_models(
     """Make every model of `manifest` present and verified in `dest`.
 
     Files already there with the right sha256 are kept. Others are copied from `source_dir`
-    when given (an offline mirror with the same relative names), else downloaded from their
-    public URL. Raises ModelChecksumError / ModelFetchError on the first failure.
+    when it has them (an offline mirror with the same relative names), else downloaded from
+    their public URL (an archive is downloaded once per call for all its members). Raises
+    ModelChecksumError / ModelFetchError on the first failure.
     """
     dest = Path(dest)
     results = []
-    for model in manifest:
-        target = dest / model.name
-        if target.is_file():
-            if _sha256_of(target) == model.sha256:
-                results.append(FetchResult(model, target, "kept"))
-                continue
-            # A wrong file under the final name (truncated, corrupt, an old version) must not
-            # survive a failed fetch: require_models() only checks sizes.
-            target.unlink()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source_dir is not None:
-            source = Path(source_dir) / model.name
-            if not source.is_file():
-                raise ModelFetchError(f"{model.name}: not found in {source_dir}")
-            with source.open("rb") as stream:
-                _install(stream, model, target)
-            results.append(FetchResult(model, target, "copied"))
-        else:
-            try:
-                with urllib.request.urlopen(model.url, timeout=timeout) as response:
+    with tempfile.TemporaryDirectory(prefix="focal-fetch-") as downloads:
+        archives: dict[str, Path] = {}
+        for model in manifest:
+            target = dest / model.name
+            if target.is_file():
+                if _sha256_of(target) == model.sha256:
+                    _compress(model, target)
+                    results.append(FetchResult(model, target, "kept"))
+                    continue
+                # A wrong file under the final name (truncated, corrupt, an old version) must
+                # not survive a failed fetch: require_models() only checks sizes.
+                target.unlink()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source = Path(source_dir) / model.name if source_dir is not None else None
+            if source is not None and source.is_file():
+                with source.open("rb") as stream:
+                    _install(stream, model, target)
+                action: Literal["copied", "downloaded"] = "copied"
+            elif model.member:
+                archive = archives.get(model.url)
+                if archive is None:
+                    archive = archives[model.url] = Path(downloads) / f"{len(archives)}.tgz"
+                    _download(model, archive, timeout, source_dir)
+                _install_member(archive, model, target)
+                action = "downloaded"
+            else:
+                with _opened(model, timeout, source_dir) as response:
                     _install(response, model, target)
-            except OSError as exc:  # URLError, HTTPError and socket timeouts are all OSErrors
-                raise ModelFetchError(
-                    f"{model.name}: download from {model.url} failed: {exc}"
-                ) from exc
-            results.append(FetchResult(model, target, "downloaded"))
+                action = "downloaded"
+            _compress(model, target)
+            results.append(FetchResult(model, target, action))
     return results
 
 
-def _install(stream: BinaryIO, model: ModelFile, target: Path) -> None:
+@contextlib.contextmanager
+def _opened(model: ModelFile, timeout: float, source_dir: Path | None) -> Iterator[BinaryIO]:
+    try:
+        with urllib.request.urlopen(model.url, timeout=timeout) as response:
+            yield response
+    except OSError as exc:  # URLError, HTTPError and socket timeouts are all OSErrors
+        where = f" (and it is not in {source_dir})" if source_dir is not None else ""
+        raise ModelFetchError(
+            f"{model.name}: download from {model.url} failed{where}: {exc}"
+        ) from exc
+
+
+def _download(model: ModelFile, path: Path, timeout: float, source_dir: Path | None) -> None:
+    with _opened(model, timeout, source_dir) as response, path.open("wb") as out:
+        shutil.copyfileobj(response, out, _CHUNK)
+
+
+def _install_member(archive: Path, model: ModelFile, target: Path) -> None:
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            member = tar.getmember(model.member)
+            stream = tar.extractfile(member) if member.isfile() else None
+            if stream is None:
+                raise KeyError(model.member)
+            with stream:
+                _install(stream, model, target)
+    except (KeyError, tarfile.TarError, EOFError, OSError) as exc:
+        if isinstance(exc, ModelFetchError):
+            raise
+        raise ModelFetchError(f"{model.name}: not readable from {model.url}: {exc}") from exc
+
+
+def _compress(model: ModelFile, target: Path) -> None:
+    """Write NAME.gz beside a verified file that browsers fetch (kept if already up to date)."""
+    if not model.compress:
+        return
+    packed = target.with_name(target.name + ".gz")
+    if packed.is_file() and packed.stat().st_mtime >= target.stat().st_mtime:
+        return
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{packed.name}.", suffix=".part")
+    try:
+        with (
+            os.fdopen(fd, "wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out,
+            target.open("rb") as stream,
+        ):
+            shutil.copyfileobj(stream, out, _CHUNK)
+        os.chmod(temp_name, 0o644)
+        os.replace(temp_name, packed)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+
+
+def _install(stream: IO[bytes], model: ModelFile, target: Path) -> None:
     """Copy `stream` to a temporary file next to `target`, verify it, then rename it into place."""
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
@@ -180,6 +299,10 @@ def _sha256_of(path: Path) -> str:
 __all__ = [
     "DEEPLAB_257",
     "DEEPLAB_513",
+    "CAMERA_FILES",
+    "SELFIE_LANDSCAPE",
+    "TASKS_VISION_DIR",
+    "TASKS_VISION_VERSION",
     "FETCH_COMMAND",
     "MANIFEST",
     "SELFIE",

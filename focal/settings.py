@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "gallery",
     "search",
     "effects",
+    "camera",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +197,22 @@ FOCAL_MEMORY_BUDGET_MB = env_int("FOCAL_MEMORY_BUDGET_MB", 640, minimum=64)
 FOCAL_SIGNUP_ENABLED = env_bool("FOCAL_SIGNUP_ENABLED", True)
 FOCAL_AUTO_APPROVE = env_bool("FOCAL_AUTO_APPROVE", False)
 FOCAL_MODEL_DIR = env_path("FOCAL_MODEL_DIR", DATA_DIR / "models")
+# The Camera page's browser files (MediaPipe's script, WASM and models) are fetched into the
+# model folder with sha256 checks (`manage.py fetch_models`) and served from there as static
+# files, gzipped. A folder that is not there yet is left out: the page says what is missing.
+STATICFILES_DIRS = [
+    (f"camera/{folder}", FOCAL_MODEL_DIR / folder)
+    for folder in ("web", "mediapipe")
+    if (FOCAL_MODEL_DIR / folder).is_dir()
+]
+
+
+def _immutable_static(path: str, url: str) -> bool:
+    """The browser libraries' folder names carry their version: cache those files for good."""
+    return url.startswith(f"/{STATIC_URL}camera/web/")
+
+
+WHITENOISE_IMMUTABLE_FILE_TEST = _immutable_static
 FOCAL_PAGE_SIZE = env_int("FOCAL_PAGE_SIZE", 48, minimum=1)
 FOCAL_ALBUM_PAGE = env_int("FOCAL_ALBUM_PAGE", 1000, minimum=1)  # photos shown on an album page
 # Photos in the trash are deleted for good (files too) this many days after being trashed.

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("gallery.urls")),
     path("", include("search.urls")),
     path("", include("effects.urls")),
+    path("", include("camera.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", accounts.signup, name="signup"),

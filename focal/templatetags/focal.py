@@ -38,6 +38,7 @@ _SHAPES = {
     '1 8 0v3"/>',
     "globe": '<circle cx="12" cy="12" r="9"/><path d="M3 12h18M12 3c2.5 2.6 3.5 5.6 3.5 9s-1 '
     '6.4-3.5 9c-2.5-2.6-3.5-5.6-3.5-9s1-6.4 3.5-9z"/>',
+    "camera": '<path d="M3 8h4l2-3h6l2 3h4v12H3z"/><circle cx="12" cy="13.5" r="3.5"/>',
     "clock": '<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>',
     "check": '<path d="m5 12.5 4.5 4.5L19 7.5"/>',
     "album": '<rect x="3" y="6" width="14" height="14" rx="1.5"/>'

@@ -56,6 +56,7 @@ def page_types(demo) -> list[tuple[str, str | None, str]]:
         ("search-start", None, "/search/"),
         ("similar", "alice", f"/photos/{own.pk}/similar/"),
         ("upload", "alice", "/upload/"),
+        ("camera", "alice", "/camera/"),
         ("albums", "alice", "/albums/"),
         ("album", "alice", f"/albums/{demo['album'].pk}/"),
         ("trash", "alice", "/trash/"),

@@ -209,3 +209,61 @@ def test_a_wrong_existing_file_does_not_survive_a_failed_fetch(source, dest):
         fetch_models(dest, source, manifest=[model])
     assert files_under(dest) == []
     assert missing_models(dest, [model]) == [model]
+
+
+def npm_package(path: Path, files: dict[str, bytes]) -> Path:
+    """A gzipped tar like the npm registry's, with `files` under their member names."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as tar:
+        for name, content in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    return path
+
+
+def test_files_from_a_package_archive_are_verified_and_gzipped_beside(tmp_path, dest):
+    import gzip
+
+    script, wasm = b"export const x = 1;\n" * 50, bytes(range(256)) * 40
+    archive = npm_package(
+        tmp_path / "lib-1.0.0.tgz", {"package/lib.mjs": script, "package/w.wasm": wasm}
+    )
+    models = [
+        ModelFile("web/lib-1.0.0/lib.mjs", archive.as_uri(), hashlib.sha256(script).hexdigest(),
+                  len(script), member="package/lib.mjs", compress=True),
+        ModelFile("web/lib-1.0.0/w.wasm", archive.as_uri(), hashlib.sha256(wasm).hexdigest(),
+                  len(wasm), member="package/w.wasm", compress=True),
+    ]  # fmt: skip
+    results = fetch_models(dest, manifest=models)
+    assert [r.action for r in results] == ["downloaded", "downloaded"]
+    folder = dest / "web/lib-1.0.0"
+    assert (folder / "lib.mjs").read_bytes() == script
+    assert gzip.decompress((folder / "w.wasm.gz").read_bytes()) == wasm
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "lib.mjs",
+        "lib.mjs.gz",
+        "w.wasm",
+        "w.wasm.gz",
+    ]
+    assert [r.action for r in fetch_models(dest, manifest=models)] == ["kept", "kept"]
+
+
+def test_a_package_file_with_the_wrong_checksum_leaves_nothing(tmp_path, dest):
+    archive = npm_package(tmp_path / "lib.tgz", {"package/lib.mjs": b"tampered"})
+    model = ModelFile("web/lib.mjs", archive.as_uri(), hashlib.sha256(b"genuine!").hexdigest(),
+                      8, member="package/lib.mjs", compress=True)  # fmt: skip
+    with pytest.raises(ModelChecksumError):
+        fetch_models(dest, manifest=[model])
+    assert files_under(dest) == []
+
+
+def test_a_file_missing_from_the_source_folder_is_downloaded(source, dest, tmp_path):
+    archive = npm_package(tmp_path / "lib.tgz", {"package/lib.mjs": CONTENT})
+    model = model_file("web/lib.mjs", url=archive.as_uri())
+    model = ModelFile(model.name, model.url, model.sha256, model.size, member="package/lib.mjs")
+    [result] = fetch_models(dest, source, manifest=[model])
+    assert result.action == "downloaded"
+    assert (dest / model.name).read_bytes() == CONTENT

@@ -1,0 +1,164 @@
+"""The Camera page in headless Chromium with a fake camera playing a clip of scikit-image's
+`astronaut`: the preview blurs or replaces the background and keeps the person sharp, computed
+in the browser; the shutter adds a photo and its effect variant; a refused camera is explained."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+from django.db import connections
+from PIL import Image
+
+from effects.models import Variant
+from gallery.models import Photo, Status
+from tests import images
+from tests.browser import fakecamera
+from tests.browser.checks import CHROMIUM, CSP_LISTENER, check_page
+from tests.browser.conftest import screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Any:
+    return fakecamera.write_clip(tmp_path_factory.mktemp("camera") / "astronaut.y4m")
+
+
+def launch(clip: Any, allow: bool = True) -> Iterator[Any]:
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        args = fakecamera.camera_args(clip, allow=allow)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        yield browser
+        browser.close()
+        connections.close_all()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def camera_browser(clip) -> Iterator[Any]:
+    yield from launch(clip)
+
+
+@pytest.fixture
+def refusing_browser(clip) -> Iterator[Any]:
+    yield from launch(clip, allow=False)
+
+
+def camera_page(browser: Any, base: str, size: tuple[int, int] = (1366, 900)) -> Any:
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    sign_in(page, base, "alice", "alice-pass-123", then="/camera/")
+    return page
+
+
+def wait_for_frames(page: Any, more: int = 15) -> None:
+    page.wait_for_function("() => window.focalCamera && window.focalCamera.stats.frames > 0")
+    start = page.evaluate("window.focalCamera.stats.frames")
+    page.wait_for_function("(n) => window.focalCamera.stats.frames > n", arg=start + more)
+
+
+def preview(page: Any) -> np.ndarray:
+    """The preview's pixels (RGB) as drawn, before the page mirrors it for a front camera."""
+    url = page.evaluate("document.getElementById('camera-view').toDataURL('image/png')")
+    data = base64.b64decode(url.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def sharpness(pixels: np.ndarray, region: np.ndarray) -> float:
+    """Variance of the Laplacian over `region`: how much fine detail is left there."""
+    grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY).astype(np.float64)
+    return float(cv2.Laplacian(grey, cv2.CV_64F)[region].var())
+
+
+def test_the_preview_blurs_the_background_and_keeps_the_person_sharp(
+    alice, camera_browser, live_server
+):
+    page = camera_page(camera_browser, live_server.url)
+    page.fill("#camera-blur", "100")
+    wait_for_frames(page)
+    shown = preview(page)
+    assert shown.shape == (fakecamera.HEIGHT, fakecamera.WIDTH, 3)
+    source = fakecamera.frame(0, 30)
+    person = fakecamera.boxes_in_frame(images.ASTRONAUT_PERSON)
+    background = fakecamera.boxes_in_frame(images.ASTRONAUT_BACKGROUND)
+    assert sharpness(shown, background) <= sharpness(source, background) / 5
+    assert sharpness(shown, person) >= 0.8 * sharpness(source, person)
+    screenshot(page, "camera-portrait-desktop")
+    assert page.evaluate("window.__cspViolations") == []
+    fps = page.inner_text("#camera-fps")
+    assert fps.endswith("fps") and int(fps.split()[0]) > 0
+
+
+def test_a_colour_background_shows_that_colour_behind_the_person(
+    alice, camera_browser, live_server
+):
+    page = camera_page(camera_browser, live_server.url)
+    page.check("input[name=effect][value=background-color]")
+    page.locator("input[name=color]").evaluate(
+        "(el) => { el.value = '#00ff00'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+    wait_for_frames(page)
+    shown = preview(page).astype(int)
+    background = fakecamera.boxes_in_frame(images.ASTRONAUT_BACKGROUND)
+    person = fakecamera.boxes_in_frame(images.ASTRONAUT_PERSON)
+    green = np.abs(shown - (0, 255, 0)).sum(axis=2) < 30
+    assert green[background].mean() > 0.95
+    assert green[person].mean() < 0.05
+    # The person is the camera's own picture: it matches one of the clip's frames.
+    difference = min(
+        np.abs(shown - fakecamera.frame(i, 30).astype(int)).sum(axis=2)[person].mean()
+        for i in range(30)
+    )
+    assert difference < 30
+
+
+@pytest.mark.parametrize("size", [(1366, 900), (390, 844)])
+def test_the_camera_page_passes_the_layout_checks_while_live(
+    alice, camera_browser, live_server, size
+):
+    page = camera_page(camera_browser, live_server.url, size)
+    wait_for_frames(page, 5)
+    name = "desktop" if size[0] > 1000 else "phone"
+    report = check_page(page, "camera-live", name)
+    screenshot(page, f"camera-live-{name}")
+    assert not report.faults, str(report)
+
+
+def test_the_shutter_adds_the_photo_and_its_effect_becomes_ready(
+    alice, celery_worker_process, camera_browser, live_server
+):
+    page = camera_page(camera_browser, live_server.url)
+    wait_for_frames(page)
+    page.locator("body").press("Space")
+    link = page.wait_for_selector("#camera-result a[data-status=ready]", timeout=120_000)
+    photo = Photo.objects.get(owner=alice)
+    assert (photo.width, photo.height) == (fakecamera.WIDTH, fakecamera.HEIGHT)
+    variant = Variant.objects.get(photo=photo)
+    assert variant.status == Status.READY
+    assert variant.spec.startswith("portrait:subject=")
+    assert variant.subject == "person"
+    assert link.get_attribute("href") == f"/photos/{photo.pk}/?variant={variant.pk}#effects"
+    page.click("#camera-result a")
+    page.wait_for_url(f"{live_server.url}/photos/{photo.pk}/**")
+
+
+def test_a_refused_camera_is_explained(alice, refusing_browser, live_server):
+    page = camera_page(refusing_browser, live_server.url)
+    message = page.wait_for_selector("#camera-message:not([hidden])")
+    page.wait_for_function(
+        "() => !document.getElementById('camera-message').textContent.includes('Starting')"
+    )
+    assert "Camera access was refused" in message.inner_text()
+    assert page.locator("#camera-shutter").is_disabled()
