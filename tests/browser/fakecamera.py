@@ -25,13 +25,21 @@ def frame(index: int, frames: int, still: bool = False) -> np.ndarray:
     return cv2.warpAffine(big, shift, (WIDTH, HEIGHT), borderMode=cv2.BORDER_REFLECT)
 
 
-def write_clip(path: Path, frames: int = 30, still: bool = False) -> Path:
-    """A 30 fps 640x480 YUV4MPEG2 (4:2:0) clip, the format Chromium's fake camera reads."""
+def write_clip(path: Path, frames: int = 30, still: bool = False, noise: float = 0) -> Path:
+    """A 30 fps 640x480 YUV4MPEG2 (4:2:0) clip, the format Chromium's fake camera reads.
+
+    `noise`: the standard deviation (in 0..255 levels) of a sensor's noise, new in every frame.
+    """
+    rng = np.random.default_rng(0)
     with path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F30:1 Ip A1:1 C420jpeg\n".encode())
         for index in range(frames):
+            pixels = frame(index, frames, still)
+            if noise:
+                grain = rng.normal(0, noise, pixels.shape)
+                pixels = np.clip(pixels + grain, 0, 255).astype(np.uint8)
             out.write(b"FRAME\n")
-            out.write(cv2.cvtColor(frame(index, frames, still), cv2.COLOR_RGB2YUV_I420).tobytes())
+            out.write(cv2.cvtColor(pixels, cv2.COLOR_RGB2YUV_I420).tobytes())
     return path
 
 
