@@ -21,7 +21,7 @@ from gallery.models import Photo, Status
 from tests import images
 from tests.browser import fakecamera
 from tests.browser.checks import CHROMIUM, CSP_LISTENER, check_page
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, sign_in, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,9 +64,9 @@ def camera_page(browser: Any, base: str, size: tuple[int, int] = (1366, 900)) ->
 
 
 def wait_for_frames(page: Any, more: int = 15) -> None:
-    page.wait_for_function("() => window.focalCamera && window.focalCamera.stats.frames > 0")
+    wait_until(page, "() => window.focalCamera && window.focalCamera.stats.frames > 0", timeout=60)
     start = page.evaluate("window.focalCamera.stats.frames")
-    page.wait_for_function("(n) => window.focalCamera.stats.frames > n", arg=start + more)
+    wait_until(page, "(n) => window.focalCamera.stats.frames > n", start + more, timeout=60)
 
 
 def preview(page: Any) -> np.ndarray:
@@ -97,7 +97,8 @@ def test_the_preview_blurs_the_background_and_keeps_the_person_sharp(
     assert sharpness(shown, person) >= 0.8 * sharpness(source, person)
     screenshot(page, "camera-portrait-desktop")
     assert page.evaluate("window.__cspViolations") == []
-    fps = page.inner_text("#camera-fps")
+    # The counter shows frames per second once a second of frames has been drawn.
+    fps = wait_until(page, "() => document.getElementById('camera-fps').textContent", timeout=60)
     assert fps.endswith("fps") and int(fps.split()[0]) > 0
 
 
@@ -157,8 +158,8 @@ def test_the_shutter_adds_the_photo_and_its_effect_becomes_ready(
 def test_a_refused_camera_is_explained(alice, refusing_browser, live_server):
     page = camera_page(refusing_browser, live_server.url)
     message = page.wait_for_selector("#camera-message:not([hidden])")
-    page.wait_for_function(
-        "() => !document.getElementById('camera-message').textContent.includes('Starting')"
+    wait_until(
+        page, "() => !document.getElementById('camera-message').textContent.includes('Starting')"
     )
     assert "Camera access was refused" in message.inner_text()
     assert page.locator("#camera-shutter").is_disabled()
