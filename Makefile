@@ -66,7 +66,8 @@ SCREENSHOTS ?= var/screenshots
 screenshots: install-dev models
 	rm -rf "$(SCREENSHOTS)" && mkdir -p "$(SCREENSHOTS)"
 	$(TEST_ENV) FOCAL_SCREENSHOTS="$(abspath $(SCREENSHOTS))" $(BIN)/pytest -q -p no:cacheprovider \
-		tests/browser/test_layout.py tests/browser/test_upload_and_portrait.py
+		tests/browser/test_layout.py tests/browser/test_upload_and_portrait.py \
+		tests/browser/test_resumable_upload_page.py
 	@echo "Screenshots are in $(SCREENSHOTS)/: open them and look before calling a UI change done."
 
 clean:

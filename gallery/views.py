@@ -32,6 +32,9 @@ REJECTION_REASONS = (
     "Spam or advertising",
 )
 MAX_DECISIONS = 1000  # photos approved or rejected by one click
+# The upload page sends each file to /api/uploads/ (tus) in pieces of this size: a dropped
+# connection costs at most one piece, and a piece is few requests' worth of overhead.
+UPLOAD_PIECE_BYTES = 4 * 2**20
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -135,8 +138,9 @@ def photo_reprocess(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The upload page. With JavaScript, files go to the API one by one with progress bars;
-    without it, the form posts here and the page lists the outcome of each file."""
+    """The upload page. With JavaScript, each file goes to the resumable upload API (tus) in
+    pieces, with its progress bar, and continues after a lost connection or a reload; without
+    it, the form posts here and the page lists the outcome of each file."""
     outcomes: list[dict[str, object]] = []
     visibility = request.POST.get("visibility", Visibility.PRIVATE)
     if visibility not in Visibility.values:
@@ -164,6 +168,7 @@ def upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         "visibility": visibility,
         "visibility_choices": Visibility.choices,
         "max_upload_bytes": settings.FOCAL_MAX_UPLOAD_BYTES,
+        "piece_bytes": UPLOAD_PIECE_BYTES,
     }
     return render(request, "gallery/upload.html", context, status=status)
 
