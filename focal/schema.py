@@ -38,10 +38,15 @@ DESCRIPTIONS = {
     403: "You may not do this (for example, change someone else's photo).",
     404: "Not found: an unknown id, something you may not see, or a page past the end.",
     409: "Not possible in the current state (for example, the photo is still being processed).",
+    410: "Gone: it expired (for example, an unfinished upload).",
+    411: "The body needs a Content-Length.",
+    412: "A precondition failed (for example, another version of the tus protocol).",
     413: "The request body or the uploaded file is too large.",
     415: "The media type of the body, or of the uploaded file, is not supported.",
     422: "Well formed, but it refers to something that cannot be used here.",
+    423: "Busy: another request is changing it; try again in a moment.",
     429: "Too many requests; try again after `Retry-After` seconds.",
+    507: "The server has no room to store it now; try again later.",
 }
 
 ERROR_SCHEMA: dict[str, Any] = {

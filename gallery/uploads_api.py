@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from focal.auth import signed_in_user
+from focal.schema import errors
 from gallery import resumable, tus
 from gallery.api import AbsoluteUrls, PhotoSerializer
 from gallery.models import Upload
@@ -63,18 +64,7 @@ class UploadSerializer(AbsoluteUrls, serializers.ModelSerializer[Upload]):
         return self._absolute(upload.get_absolute_url())
 
 
-# --- OpenAPI ------------------------------------------------------------------------------
-API_ERROR = inline_serializer(
-    "Error",
-    {
-        "error": inline_serializer(
-            "ErrorDetail",
-            {"code": serializers.CharField(), "message": serializers.CharField()},
-        )
-    },
-)
-
-
+# --- OpenAPI (conventions in focal/schema.py) ------------------------------------------------
 def _header(name: str, description: str, **kwargs: Any) -> OpenApiParameter:
     return OpenApiParameter(name, str, OpenApiParameter.HEADER, description=description, **kwargs)
 
@@ -86,24 +76,6 @@ STATE_HEADERS = [
     _header("Focal-Photo-Id", "Once complete: the photo the upload made.", response=[200, 204]),
     _header("Focal-Photo-Duplicate", "`true` when the photo was yours already.", response=[204]),
 ]
-
-
-def _errors(*statuses: int) -> dict[int, OpenApiResponse]:
-    said = {
-        400: "A header is missing or malformed, or the image is corrupt.",
-        401: "Not signed in.",
-        403: "A session request without its CSRF token.",
-        404: "No such upload (or someone else's).",
-        409: "Upload-Offset is not the upload's offset (ask with HEAD).",
-        410: "The upload expired.",
-        411: "The piece has no Content-Length.",
-        412: "Tus-Resumable is missing or names another version.",
-        413: "Larger than the upload limit, or a piece past the declared length.",
-        415: "Not a JPEG, PNG or WebP image, or a piece of another Content-Type.",
-        423: "Another request is writing to the upload; ask for the offset again.",
-        429: "Too many unfinished uploads (Retry-After says when the first one expires).",
-    }
-    return {status: OpenApiResponse(API_ERROR, description=said[status]) for status in statuses}
 
 
 class SignedInExceptOptions(permissions.BasePermission):
@@ -171,7 +143,8 @@ class TusView(APIView):
             _header("Location", "Where to send the bytes.", response=[201]),
         ],
         request=None,
-        responses={201: UploadSerializer, **_errors(400, 401, 403, 412, 413, 429)},
+        responses={201: UploadSerializer},
+        extensions=errors(412, 413),
     ),
 )
 class UploadsView(TusView):
@@ -208,28 +181,31 @@ class UploadsView(TusView):
 @extend_schema_view(
     get=extend_schema(
         summary="How far an upload got, and its photo",
-        responses={200: UploadSerializer, **_errors(401, 404, 410)},
+        responses={200: UploadSerializer},
+        extensions=errors(410),
     ),
     patch=extend_schema(
         summary="Send the next piece (tus)",
         description="The bytes from `Upload-Offset` on. The last piece makes the photo (the "
         "same checks and deduplication as `POST /api/photos/`) and names it in "
-        "`Focal-Photo-Id`; a refused file answers that endpoint's error and leaves nothing.",
+        "`Focal-Photo-Id`; a refused file answers that endpoint's error and leaves nothing. "
+        "409: `Upload-Offset` is not the upload's offset (ask with HEAD); 413: the piece goes "
+        "past the declared length; 423: another request is writing to this upload (ask for "
+        "the offset again); 410: the upload expired.",
         parameters=[
             TUS_RESUMABLE,
             _header("Upload-Offset", "Where this piece starts.", required=True),
             *STATE_HEADERS,
         ],
         request={tus.OFFSET_CONTENT_TYPE: OpenApiTypes.BINARY},
-        responses={
-            204: OpenApiResponse(description="Kept; Upload-Offset is the new offset."),
-            **_errors(400, 401, 403, 404, 409, 410, 411, 412, 413, 415, 423, 429),
-        },
+        responses={204: OpenApiResponse(description="Kept; Upload-Offset is the new offset.")},
+        extensions=errors(409, 410, 411, 412, 423, 507),
     ),
     delete=extend_schema(
         summary="Cancel an upload (tus termination)",
         parameters=[TUS_RESUMABLE],
-        responses={204: None, **_errors(401, 403, 404, 412, 423)},
+        responses={204: None},
+        extensions=errors(412, 423),
     ),
 )
 class UploadView(TusView):
