@@ -1,8 +1,8 @@
 """Everything that changes variants. Views and the API call these.
 
-Only a photo's owner makes variants of it (a variant is shown to everyone who may see the
+Only a photo's owner makes variants of it (a variant is shown to others who may see the
 photo, so nobody else may add pictures to it); the background photo of a `background` effect
-must be one the owner may see.
+must be one of the owner's own photos (effects.sources).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from effects.models import Variant
+from effects.sources import usable_backgrounds
 from effects.spec import EffectSpec, SpecError
-from gallery import files
 from gallery.actions import PermissionDenied, User
 from gallery.models import Photo, Status
 
@@ -42,13 +42,16 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
     """
     if not user.is_authenticated or photo.owner_id != user.pk:
         raise PermissionDenied("Only the owner can make variants of this photo.")
+    sources = [photo]
     if spec.photo is not None:
         if spec.photo == photo.pk:
             raise UnusableBackground("photo", "choose another photo as the background")
-        if not Photo.objects.visible_to(user).filter(pk=spec.photo).exists():
+        background = usable_backgrounds(user).filter(pk=spec.photo).first()
+        if background is None:
             raise UnusableBackground(
-                "photo", f"there is no photo {spec.photo} among the photos you see"
+                "photo", f"there is no photo {spec.photo} among your own photos"
             )
+        sources.append(background)
     canonical = spec.canonical()
     existing = Variant.objects.filter(photo=photo, spec=canonical).first()
     if existing is not None and existing.status != Status.FAILED:
@@ -60,6 +63,7 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
                 variant = Variant.objects.get(pk=existing.pk)
             else:
                 variant = Variant.objects.create(photo=photo, effect=spec.effect, spec=canonical)
+                variant.sources.set(sources)
             transaction.on_commit(lambda: enqueue_render(variant.pk))
     except IntegrityError:
         # The same request arrived twice at once; the other one created it.
@@ -85,12 +89,4 @@ def delete_variant(user: User, variant: Variant) -> None:
         variant.photo.owner_id != user.pk and not getattr(user, "is_staff", False)
     ):
         raise PermissionDenied("Only the owner can delete this variant.")
-    names = [name for name in (variant.image.name, variant.matte.name) if name]
-
-    def remove_files() -> None:
-        for name in names:
-            files.delete_file(name)
-
-    with transaction.atomic():
-        variant.delete()
-        transaction.on_commit(remove_files)
+    variant.delete()  # its files go once the deletion commits (effects.signals)

@@ -18,7 +18,7 @@ class VariantAdmin(admin.ModelAdmin[Variant]):
     list_filter = ["effect", "status"]
     search_fields = ["spec", "photo__title", "photo__owner__username"]
     list_select_related = ["photo"]
-    readonly_fields = [f.name for f in Variant._meta.fields] + ["preview_tag"]
+    readonly_fields = [f.name for f in Variant._meta.fields] + ["sources", "preview_tag"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # variants are made from the photo page or the API
@@ -34,8 +34,11 @@ class VariantAdmin(admin.ModelAdmin[Variant]):
         css = {"all": ["focal/admin.css"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Variant]:
-        """Moderators see variants of public photos only, as for photos."""
+        """Moderators see variants of public photos only, as for photos: every source of the
+        variant public (a private background photo keeps it from them)."""
         variants = super().get_queryset(request)
         if not request.user.is_superuser:
-            variants = variants.filter(photo__visibility=Visibility.PUBLIC)
+            variants = variants.filter(photo__visibility=Visibility.PUBLIC).exclude(
+                sources__visibility=Visibility.PRIVATE
+            )
         return variants

@@ -1,7 +1,7 @@
 """Variants API: /api/photos/{id}/variants/ and /api/variants/{id}/.
 
-Anyone who may see a photo may see its variants (Photo.objects.visible_to); only the owner
-makes or deletes them.
+A variant is seen by whoever may see every photo it is made from (Variant.objects.visible_to);
+only the owner makes or deletes them.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class PhotoVariantsView(APIView):
     @extend_schema(responses=VariantListSerializer)
     def get(self, request: Request, pk: int) -> Response:
         photo = visible_photo(request, pk)
-        variants = photo.variants.all()
+        variants = Variant.objects.visible_to(request.user).filter(photo=photo)
         data = VariantSerializer(variants, many=True, context={"request": request}).data
         return Response({"results": data})
 
@@ -123,7 +123,8 @@ class PhotoVariantsView(APIView):
         extensions=errors(422),
         description="Render an effect of the photo (owner only). 202 with the new variant, "
         "whose status moves pending → processing → ready | failed; 200 with the existing "
-        "variant when the same parameters were asked for before.",
+        "variant when the same parameters were asked for before; 422 when the background "
+        "photo is not one of yours.",
     )
     def post(self, request: Request, pk: int) -> Response:
         photo = visible_photo(request, pk)
@@ -138,8 +139,7 @@ class VariantView(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     def get_object(self, request: Request, pk: int) -> Variant:
-        photos = Photo.objects.visible_to(request.user)
-        return get_object_or_404(Variant.objects.filter(photo__in=photos), pk=pk)
+        return get_object_or_404(Variant.objects.visible_to(request.user), pk=pk)
 
     @extend_schema(responses=VariantSerializer)
     def get(self, request: Request, pk: int) -> Response:

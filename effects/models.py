@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.urls import reverse
 
 from gallery.models import Photo, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 EFFECT_TITLES = {
     "portrait": "Portrait",
@@ -17,9 +21,26 @@ EFFECT_TITLES = {
 }
 
 
+class VariantQuerySet(models.QuerySet["Variant"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> VariantQuerySet:
+        """The variants `user` may see: those whose every source photo they may see.
+
+        A variant shows pixels of each of its sources (the photo, a background photo), so it
+        is never more visible than the least visible of them. Every view, the API, the photo
+        page and the admin use this; it is evaluated per request, so a source made private or
+        deleted hides the variant at once.
+        """
+        return self.filter(photo__in=Photo.objects.visible_to(user)).exclude(
+            sources__in=Photo.objects.hidden_from(user)
+        )
+
+
 class Variant(models.Model):
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="variants")
+    # Every photo whose pixels the variant uses, the photo itself included. Deleting any of
+    # them deletes the variant (effects.signals).
+    sources = models.ManyToManyField(Photo, related_name="used_by_variants")
     effect = models.CharField(max_length=16)
     spec = models.CharField(max_length=200)  # effects.spec canonical form: the cache key
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -31,6 +52,8 @@ class Variant(models.Model):
     render_ms = models.PositiveIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = VariantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import time
 
-import numpy as np
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from effects.models import Variant
 from effects.pipeline import render
 from effects.segmentation import get_segmenter
+from effects.sources import usable_backgrounds
 from effects.spec import parse_canonical
 from focal.usererror import UserError
 from gallery import files, memory
@@ -39,7 +40,9 @@ class BackgroundMissing(UserError):
     code = "background_missing"
 
     def __init__(self) -> None:
-        super().__init__("The background photo was deleted; choose another one.")
+        super().__init__(
+            "The background photo is no longer one of your photos; choose another one."
+        )
 
 
 def render_variant(variant_id: int) -> str:
@@ -50,7 +53,9 @@ def render_variant(variant_id: int) -> str:
     """
     with transaction.atomic():
         variant = (
-            Variant.objects.select_for_update().select_related("photo").filter(pk=variant_id)
+            Variant.objects.select_for_update(of=("self",))
+            .select_related("photo__owner")
+            .filter(pk=variant_id)
         ).first()
         if variant is None:
             return "gone"
@@ -71,6 +76,7 @@ def _render_and_record(variant: Variant) -> str:
     variant_id = variant.pk
     started = time.perf_counter()
     spec = parse_canonical(variant.spec)
+    behind = None if spec.photo is None else _background_photo(variant.photo.owner, spec.photo)
     path = files.media_path(str(variant.photo.original.name))
     side = side_for_pixels(variant.photo.width, variant.photo.height, RENDER_MAX_PIXELS)
     # The largest of: decoding the photo, decoding the background beside it, rendering.
@@ -79,7 +85,12 @@ def _render_and_record(variant: Variant) -> str:
     with memory.for_worker(needed):  # not nested: the loads below are given no hold
         original = load_rgb(path, max_side=side)
         decoded = time.perf_counter()
-        background = _background_pixels(spec.photo, original.shape) if spec.photo else None
+        background = None
+        if behind is not None:
+            # Decoded at about the size it will cover; compose.cover does the exact fit.
+            background = load_rgb(
+                files.media_path(str(behind.original.name)), max_side=max(original.shape[:2])
+            )
         segmenter = get_segmenter(settings.FOCAL_MODEL_DIR)
         result = render(original, spec, segmenter, background)
         encoded_at = time.perf_counter()
@@ -131,9 +142,10 @@ def _deleted_meanwhile(variant: Variant, *names: str) -> str:
     return "gone"
 
 
-def _background_pixels(photo_id: int, shape: tuple[int, ...]) -> np.ndarray:
-    photo = Photo.objects.filter(pk=photo_id).first()
+def _background_photo(owner: AbstractBaseUser, photo_id: int) -> Photo:
+    # The request was checked against the same rule; checked again just before the pixels
+    # are read, so a photo that stopped qualifying in between is not used.
+    photo = usable_backgrounds(owner).filter(pk=photo_id).first()
     if photo is None:
         raise BackgroundMissing()
-    # Decoded at about the size it will cover; compose.cover does the exact fit.
-    return load_rgb(files.media_path(str(photo.original.name)), max_side=max(shape[:2]))
+    return photo

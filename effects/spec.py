@@ -286,7 +286,7 @@ _FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "integer",
         "minimum": 1,
         "maximum": 2**63 - 1,
-        "description": "The id of a photo to put behind the subject.",
+        "description": "The id of one of your own photos to put behind the subject.",
     },
 }
 

@@ -22,8 +22,7 @@ from gallery.models import Photo
 
 
 def variant_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
-    photos = Photo.objects.visible_to(request_user(request))
-    variant = get_object_or_404(Variant.objects.filter(photo__in=photos), pk=pk)
+    variant = get_object_or_404(Variant.objects.visible_to(request_user(request)), pk=pk)
     field = {"image": variant.image, "matte": variant.matte}.get(kind)
     if not field or not field.name:
         raise Http404("No such file.")

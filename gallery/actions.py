@@ -134,12 +134,14 @@ def enqueue_processing(photo_id: int) -> None:
 
 
 def set_visibility(user: User, photo: Photo, visibility: str) -> Photo:
+    """Make the photo private or public. Going public asks for a review again, even after an
+    earlier approval: what others are about to see is reviewed as it is now."""
     _require_owner(user, photo)
     if visibility not in Visibility.values:
         raise ValueError(f"unknown visibility {visibility!r}")
+    if visibility != photo.visibility and visibility == Visibility.PUBLIC:
+        _review_again(photo)
     photo.visibility = visibility
-    if visibility == Visibility.PUBLIC and _auto_approved(photo.owner):
-        photo.moderation = Moderation.APPROVED
     photo.save(update_fields=["visibility", "moderation", "updated"])
     return photo
 
@@ -153,10 +155,18 @@ def set_visibility_of(user: User, ids: Iterable[int], visibility: str) -> int:
 
 
 def set_title(user: User, photo: Photo, title: str) -> Photo:
+    """Change the title. Others see titles, so a new one is reviewed again before they do."""
     _require_owner(user, photo)
-    photo.title = title.strip()[:200]
-    photo.save(update_fields=["title", "updated"])
+    title = title.strip()[:200]
+    if title != photo.title:
+        photo.title = title
+        _review_again(photo)
+        photo.save(update_fields=["title", "moderation", "updated"])
     return photo
+
+
+def _review_again(photo: Photo) -> None:
+    photo.moderation = Moderation.APPROVED if _auto_approved(photo.owner) else Moderation.PENDING
 
 
 def delete_photo(user: User, photo: Photo) -> None:

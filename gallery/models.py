@@ -41,6 +41,13 @@ def _shared_q(user: AbstractBaseUser | AnonymousUser | None) -> Q:
     return Q(visibility=Visibility.PUBLIC, moderation=Moderation.APPROVED)
 
 
+def _visible(user: AbstractBaseUser | AnonymousUser | None) -> Q:
+    live = Q(trashed_at__isnull=True)
+    if user is None or not user.is_authenticated:
+        return live & _shared_q(user)
+    return live & (_shared_q(user) | Q(owner_id=user.pk))
+
+
 class PhotoQuerySet(models.QuerySet["Photo"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> PhotoQuerySet:
         """The photos `user` may see. Every page, API endpoint and search path uses this.
@@ -50,10 +57,11 @@ class PhotoQuerySet(models.QuerySet["Photo"]):
         another user's private photos. Photos in the trash are seen by nobody here (their
         owner finds them with `in_trash_of`).
         """
-        live = self.filter(trashed_at__isnull=True)
-        if user is None or not user.is_authenticated:
-            return live.filter(_shared_q(user))
-        return live.filter(_shared_q(user) | Q(owner_id=user.pk))
+        return self.filter(_visible(user))
+
+    def hidden_from(self, user: AbstractBaseUser | AnonymousUser | None) -> PhotoQuerySet:
+        """Every photo that visible_to(user) leaves out, those in the trash included."""
+        return self.exclude(_visible(user))
 
     def shared_with(self, user: AbstractBaseUser | AnonymousUser | None) -> PhotoQuerySet:
         """Other people's photos that `user` may see (the part of visible_to() not their own)."""

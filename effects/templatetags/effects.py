@@ -6,6 +6,7 @@ from django import template
 from django.http import HttpRequest
 
 from effects.models import Variant
+from effects.sources import usable_backgrounds
 from effects.spec import DEFAULT_BLUR, SUBJECT_CLASSES
 from effects.views import FORM_ACTIONS
 from gallery.models import Photo, Status
@@ -16,9 +17,10 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def photo_effects(context: template.Context, photo: Photo) -> dict[str, Any]:
     """What the photo page's effects panel shows: the variants, the one on display, and for the
-    owner the choices of subject and background photo. `photo` is already permission-checked."""
+    owner the choices of subject and background photo. `photo` is already permission-checked;
+    each variant is checked too, since a background photo may be hidden from this viewer."""
     request: HttpRequest = context["request"]
-    variants = list(photo.variants.all()[:48])
+    variants = list(Variant.objects.visible_to(request.user).filter(photo=photo)[:48])
     wanted = request.GET.get("variant", "")
     current: Variant | None = next((v for v in variants if str(v.pk) == wanted), None)
     if current is None:  # one still rendering: the page follows its progress
@@ -29,7 +31,7 @@ def photo_effects(context: template.Context, photo: Photo) -> dict[str, Any]:
     backgrounds = []
     if is_owner:
         backgrounds = list(
-            Photo.objects.owned_by(request.user)
+            usable_backgrounds(request.user)
             .filter(status=Status.READY)
             .exclude(pk=photo.pk)
             .only("pk", "title")[:100]

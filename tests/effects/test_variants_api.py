@@ -98,16 +98,6 @@ def test_it_rejects_bad_parameters_with_a_message(api, alice, add_photo, data, f
     assert not Variant.objects.exists()
 
 
-def test_a_background_photo_must_be_one_the_owner_may_see(api, alice, bob, add_photo):
-    photo = add_photo(alice)
-    bobs_private = add_photo(bob, seed=5)
-    response = post(api(alice), photo, effect="background", photo=bobs_private.pk)
-    assert response.status_code == 422 and "photo:" in response.json()["error"]["message"]
-    assert response.json()["error"]["code"] == "unusable_background"
-    response = post(api(alice), photo, effect="background", photo=photo.pk)
-    assert response.status_code == 422
-
-
 def test_only_the_owner_makes_variants(api, alice, bob, add_photo):
     photo = add_photo(alice, visibility="public", moderation=Moderation.APPROVED)
     assert post(api(bob), photo, effect="portrait").status_code == 403
@@ -182,15 +172,6 @@ def test_missing_models_fail_with_instructions(api, alice, portrait_of, settings
     variant_id = post(api(alice), photo, effect="portrait").json()["id"]
     assert render_task.apply(args=(variant_id,)).get() == "failed"
     assert "fetch_models" in Variant.objects.get(pk=variant_id).error
-
-
-def test_a_deleted_background_photo_fails_visibly(api, alice, portrait_of, add_photo):
-    photo = portrait_of(alice)
-    other = add_photo(alice, seed=9)
-    variant_id = post(api(alice), photo, effect="background", photo=other.pk).json()["id"]
-    other.delete()
-    assert render_task.apply(args=(variant_id,)).get() == "failed"
-    assert "background photo was deleted" in Variant.objects.get(pk=variant_id).error
 
 
 def test_background_with_another_photo(api, alice, portrait_of, add_photo):
