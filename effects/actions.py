@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from effects.models import Variant
 from effects.sources import usable_backgrounds
 from effects.spec import EffectSpec, SpecError
+from focal.leases import job_kind, requeue_stuck
 from gallery.actions import PermissionDenied, User
 from gallery.models import Photo, Status
 
@@ -31,14 +32,15 @@ class UnusableBackground(SpecError):
 @dataclass(frozen=True)
 class RequestedVariant:
     variant: Variant
-    created: bool  # False: an existing variant with the same spec was returned
+    queued: bool  # False: an existing variant with the same spec was returned as it is
 
 
 def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVariant:
     """The photo's variant for `spec`, queued for rendering if it is new.
 
     A variant that failed before is queued again (the reason may have been fixed, e.g. the
-    models were installed since); a pending, processing or ready one is returned as it is.
+    models were installed since), and so is one whose worker died (its lease lapsed); a
+    pending, processing or ready one is returned as it is.
     """
     if not user.is_authenticated or photo.owner_id != user.pk:
         raise PermissionDenied("Only the owner can make variants of this photo.")
@@ -55,11 +57,15 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
     canonical = spec.canonical()
     existing = Variant.objects.filter(photo=photo, spec=canonical).first()
     if existing is not None and existing.status != Status.FAILED:
-        return RequestedVariant(existing, created=False)
+        stuck = requeue_stuck(job_kind(Variant), [existing.pk]) > 0
+        existing.refresh_from_db()
+        return RequestedVariant(existing, queued=stuck)
     try:
         with transaction.atomic():
             if existing is not None:
-                Variant.objects.filter(pk=existing.pk).update(status=Status.PENDING, error="")
+                Variant.objects.filter(pk=existing.pk).update(
+                    status=Status.PENDING, error="", lease_until=None, lost_runs=0
+                )
                 variant = Variant.objects.get(pk=existing.pk)
             else:
                 variant = Variant.objects.create(photo=photo, effect=spec.effect, spec=canonical)
@@ -67,8 +73,8 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
             transaction.on_commit(lambda: enqueue_render(variant.pk))
     except IntegrityError:
         # The same request arrived twice at once; the other one created it.
-        return RequestedVariant(Variant.objects.get(photo=photo, spec=canonical), created=False)
-    return RequestedVariant(variant, created=True)
+        return RequestedVariant(Variant.objects.get(photo=photo, spec=canonical), queued=False)
+    return RequestedVariant(variant, queued=True)
 
 
 def enqueue_render(variant_id: int) -> None:

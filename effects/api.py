@@ -121,17 +121,18 @@ class PhotoVariantsView(APIView):
         request={"application/json": VARIANT_REQUEST},
         responses={202: VariantSerializer, 200: VariantSerializer},
         extensions=errors(422),
-        description="Render an effect of the photo (owner only). 202 with the new variant, "
-        "whose status moves pending → processing → ready | failed; 200 with the existing "
-        "variant when the same parameters were asked for before; 422 when the background "
-        "photo is not one of yours.",
+        description="Render an effect of the photo (owner only). 202 with the variant queued "
+        "for rendering (new, failed before, or stuck because its worker died), whose status "
+        "moves pending → processing → ready | failed; 200 with the existing variant when the "
+        "same parameters were asked for before; 422 when the background photo is not one of "
+        "yours.",
     )
     def post(self, request: Request, pk: int) -> Response:
         photo = visible_photo(request, pk)
         spec = spec_from_request(request)
         requested = request_variant(request.user, photo, spec)
         body = VariantSerializer(requested.variant, context={"request": request}).data
-        return Response(body, status=202 if requested.created else 200)
+        return Response(body, status=202 if requested.queued else 200)
 
 
 @extend_schema(tags=["effects"])

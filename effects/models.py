@@ -50,6 +50,9 @@ class Variant(models.Model):
     subject = models.CharField(max_length=20, blank=True)  # the VOC class that was used
     timings = models.JSONField(default=dict, blank=True)  # phase -> milliseconds
     render_ms = models.PositiveIntegerField(null=True, blank=True)
+    # While a worker holds the job: when its lease lapses unless renewed (focal.leases).
+    lease_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    lost_runs = models.PositiveSmallIntegerField(default=0)  # runs lost with their worker
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

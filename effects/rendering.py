@@ -19,6 +19,7 @@ from effects.pipeline import render
 from effects.segmentation import get_segmenter
 from effects.sources import usable_backgrounds
 from effects.spec import parse_canonical
+from focal.leases import new_lease
 from focal.usererror import UserError
 from gallery import files, memory
 from gallery.imaging import encode_image, load_bytes, load_rgb, side_for_pixels
@@ -61,8 +62,11 @@ def render_variant(variant_id: int) -> str:
             return "gone"
         if variant.status == Status.READY and variant.image:
             return "skipped"
+        if variant.status == Status.FAILED:
+            return "skipped"  # a stale message: asking again sets the variant pending first
         variant.status = Status.PROCESSING
-        variant.save(update_fields=["status", "updated"])
+        variant.lease_until = new_lease()
+        variant.save(update_fields=["status", "lease_until", "updated"])
 
     try:
         return _render_and_record(variant)
@@ -118,6 +122,7 @@ def _render_and_record(variant: Variant) -> str:
         current.matte.name = matte_name
         current.subject = subject
         current.status = Status.READY
+        current.lease_until = None
         current.error = ""
         current.timings = timings
         current.render_ms = round((finished - started) * 1000)

@@ -43,5 +43,7 @@ def _render(variant_id: int) -> str:
 
 
 def mark_failed(variant_id: int, reason: str) -> str:
-    Variant.objects.filter(pk=variant_id).update(status=Status.FAILED, error=reason[:500])
+    Variant.objects.filter(pk=variant_id).update(
+        status=Status.FAILED, error=reason[:500], lease_until=None
+    )
     return "failed"

@@ -58,7 +58,7 @@ def form_spec(form: QueryDict) -> dict[str, str]:
 def variant_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     photo = get_object_or_404(Photo.objects.owned_by(request.user), pk=pk)
     requested = request_variant(request.user, photo, parse_spec(form_spec(request.POST)))
-    if requested.created:
+    if requested.queued:
         messages.info(request, "Rendering… the result appears here when it is ready.")
     query = urlencode({"variant": requested.variant.pk})
     return redirect(f"{reverse('gallery:photo', args=[photo.pk])}?{query}#effects")

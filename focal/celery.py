@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import task_received, worker_ready, worker_shutdown
 
 from focal.chores import ChoreRunner, chores
+from focal.leases import RENEW_LEASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "focal.settings")
 
@@ -29,15 +30,7 @@ def _make_local_broker_folders(sender: Celery, **kwargs: object) -> None:
         Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 
 
-@worker_ready.connect
-def _requeue_after_restart(sender: object, **kwargs: object) -> None:
-    if str(app.conf.broker_url).startswith("filesystem://"):
-        from focal.recovery import requeue_unfinished
-
-        requeue_unfinished()
-
-
-# Periodic chores (focal.chores) run in every worker's main process.
+# Periodic chores (focal.chores) run in every worker's main process, job leases among them.
 _chores: list[ChoreRunner] = []
 
 
@@ -52,3 +45,10 @@ def _start_chores(sender: object, **kwargs: object) -> None:
 def _stop_chores(sender: object, **kwargs: object) -> None:
     for runner in _chores:
         runner.stop()
+
+
+@task_received.connect
+def _renew_leases_now(sender: object, **kwargs: object) -> None:
+    # A job this worker just took gets its lease at once, not at the next renewal.
+    for runner in _chores:
+        runner.wake(RENEW_LEASES)

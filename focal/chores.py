@@ -28,11 +28,15 @@ class Chore:
 
 
 def chores() -> list[Chore]:
+    from focal import leases
     from gallery import resumable, trash
 
     return [
         Chore("remove expired uploads", resumable.remove_expired, resumable.sweep_interval),
         Chore("empty the trash of old photos", trash.purge_expired, trash.purge_interval),
+        # Renewing touches only this worker's jobs; sweeps lock the rows they take.
+        Chore(leases.RENEW_LEASES, leases.renew_held, leases.interval),
+        Chore(leases.SWEEP_LEASES, leases.sweep, leases.interval),
     ]
 
 
@@ -42,6 +46,9 @@ class ChoreRunner:
     def __init__(self, chores: list[Chore]) -> None:
         self._chores = chores
         self._stop = threading.Event()
+        self._woken = threading.Event()
+        self._soon: set[str] = set()
+        self._soon_lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="focal-chores", daemon=True)
 
     def start(self) -> None:
@@ -49,18 +56,28 @@ class ChoreRunner:
 
     def stop(self) -> None:
         self._stop.set()
+        self._woken.set()
         self._thread.join(timeout=10)
+
+    def wake(self, name: str) -> None:
+        """Run the chore called `name` now, rather than at its next time."""
+        with self._soon_lock:
+            self._soon.add(name)
+        self._woken.set()
 
     def _loop(self) -> None:
         intervals = [max(0.05, chore.interval()) for chore in self._chores]
         due = [time.monotonic()] * len(self._chores)
         while not self._stop.is_set():
+            self._woken.clear()
+            with self._soon_lock:
+                soon, self._soon = self._soon, set()
             now = time.monotonic()
             for i, chore in enumerate(self._chores):
-                if now >= due[i]:
+                if now >= due[i] or chore.name in soon:
                     self._run(chore)
                     due[i] = time.monotonic() + intervals[i]
-            self._stop.wait(timeout=max(0.0, min(due) - time.monotonic()))
+            self._woken.wait(timeout=max(0.0, min(due) - time.monotonic()))
         connections.close_all()  # this thread's connections only
 
     def _run(self, chore: Chore) -> None:

@@ -254,7 +254,13 @@ else:
     }
     CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'celery-results'}"
 CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A pool process that dies takes its task with it: the message is acknowledged as failed and
+# the row's lease lapses, so focal.leases runs it again, counting lost runs (rejecting it back
+# to the broker instead would retry a job that kills its worker forever).
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# Job leases (focal.leases): a job whose worker died runs again within about 4/3 of this.
+FOCAL_JOB_LEASE_SECONDS = env_int("FOCAL_JOB_LEASE_SECONDS", 30, minimum=1)
+FOCAL_JOB_MAX_LOST_RUNS = env_int("FOCAL_JOB_MAX_LOST_RUNS", 3, minimum=1)
 # Redis hands a message over as soon as a slot frees, and several workers may share it, so
 # each takes one task per process at a time. The filesystem broker serves the single local
 # worker by polling: a few tasks held in the worker's memory keep its processes busy

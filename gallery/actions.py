@@ -189,7 +189,9 @@ def moderate(photos: QuerySet[Photo], decision: str, *, note: str = "") -> int:
 def reprocess(photos: Iterable[Photo]) -> int:
     ids = [photo.pk for photo in photos]
     with transaction.atomic():
-        Photo.objects.filter(pk__in=ids).update(status=Status.PENDING, error="")
+        Photo.objects.filter(pk__in=ids).update(
+            status=Status.PENDING, error="", lease_until=None, lost_runs=0
+        )
         for photo_id in ids:
             transaction.on_commit(partial(enqueue_processing, photo_id))
     return len(ids)

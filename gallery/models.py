@@ -158,6 +158,9 @@ class Photo(models.Model):
     # In the trash since then: hidden everywhere, deleted for good after FOCAL_TRASH_DAYS.
     trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     processing_ms = models.PositiveIntegerField(null=True, blank=True)
+    # While a worker holds the job: when its lease lapses unless renewed (focal.leases).
+    lease_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    lost_runs = models.PositiveSmallIntegerField(default=0)  # runs lost with their worker
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 

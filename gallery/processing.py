@@ -16,6 +16,7 @@ from typing import IO
 import numpy as np
 from django.db import transaction
 
+from focal.leases import new_lease
 from gallery import files, memory
 from gallery.imaging import Hold, encode_image, fit_long_side, load_rgb
 from gallery.models import Photo, Status
@@ -59,8 +60,11 @@ def process_photo(photo_id: int) -> str:
             return "gone"
         if photo.status == Status.READY and photo.thumbnail and photo.tile and photo.preview:
             return "skipped"
+        if photo.status == Status.FAILED:
+            return "skipped"  # a stale message: asking again sets the photo pending first
         photo.status = Status.PROCESSING
-        photo.save(update_fields=["status", "updated"])
+        photo.lease_until = new_lease()
+        photo.save(update_fields=["status", "lease_until", "updated"])
 
     started = time.perf_counter()
     try:
@@ -81,9 +85,11 @@ def process_photo(photo_id: int) -> str:
         current.status = Status.READY
         current.error = ""
         current.processing_ms = elapsed_ms
+        current.lease_until = None
         current.save(
             update_fields=[
-                *("thumbnail", "tile", "preview", "status", "error", "processing_ms", "updated")
+                *("thumbnail", "tile", "preview", "status", "error", "processing_ms"),
+                *("lease_until", "updated"),
             ]
         )
         record_descriptor(current.pk, rendition.descriptor)

@@ -25,5 +25,7 @@ def process_photo(self: Task, photo_id: int) -> str:
 
 
 def mark_failed(photo_id: int, reason: str) -> str:
-    Photo.objects.filter(pk=photo_id).update(status=Status.FAILED, error=reason[:500])
+    Photo.objects.filter(pk=photo_id).update(
+        status=Status.FAILED, error=reason[:500], lease_until=None
+    )
     return "failed"

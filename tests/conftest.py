@@ -4,8 +4,6 @@ uploads, and a real Celery worker process."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -22,6 +19,7 @@ from rest_framework.test import APIClient
 from gallery import actions
 from gallery.models import Photo
 from tests import images
+from tests.workers import WorkerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def isolated_media(request, settings, tmp_path):
     """Each test gets its own media folder, except tests that share one with a worker process."""
-    if "celery_worker_process" not in request.fixturenames:
+    if not {"celery_worker_process", "no_session_worker"} & set(request.fixturenames):
         settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -116,47 +114,45 @@ def media_snapshot() -> Callable[[], list[Path]]:
     return media_files
 
 
-def _database_url_for_worker() -> str:
-    """The URL of the *test* database, so the worker process sees what the tests write."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+_session_worker: WorkerProcess | None = None
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
+def celery_worker_process(
+    django_db_setup, django_db_blocker, tmp_path_factory
+) -> Iterator[WorkerProcess]:
     """A real `celery worker` process on the configured broker and the test database."""
+    global _session_worker
     broker = settings.CELERY_BROKER_URL
     if broker.startswith("redis://"):
         import redis
 
         redis.Redis.from_url(broker).flushdb()  # leftovers from earlier runs
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {**os.environ, "DATABASE_URL": _database_url_for_worker()}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "focal", "worker", "--concurrency", "2",
-             "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while b" ready." not in log_path.read_bytes():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the Celery worker did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.2)
+    worker = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log")
+    worker.start()
+    _session_worker = worker
+    try:
+        yield worker
+    finally:
+        _session_worker = None
+        worker.stop()
+        if os.environ.get("FOCAL_SHOW_WORKER_LOG"):
+            print(worker.log())
+
+
+@pytest.fixture
+def no_session_worker() -> Iterator[None]:
+    """For tests that run workers of their own: the session's worker (if it was started) is
+    stopped meanwhile, so that it takes none of their jobs, and started again after."""
+    worker = _session_worker
+    was_running = worker is not None and worker.running
+    if worker is not None:
+        worker.stop()
     try:
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        if os.environ.get("FOCAL_SHOW_WORKER_LOG"):
-            print(log_path.read_text())
+        if worker is not None and was_running:
+            worker.start()
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 60, interval: float = 0.2):

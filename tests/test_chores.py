@@ -45,6 +45,31 @@ def test_a_failing_chore_is_logged_and_tried_again(caplog):
     assert "chore 'broken' failed" in caplog.text and "database away" in caplog.text
 
 
+def test_waking_a_chore_runs_it_at_once_then_on_its_interval_again():
+    runs: list[str] = []
+    runner = ChoreRunner(
+        [Chore("slow", lambda: runs.append("slow"), lambda: 60),
+         Chore("other", lambda: runs.append("other"), lambda: 60)]
+    )  # fmt: skip
+    runner.start()
+    try:
+        wait_for(lambda: runs == ["slow", "other"], timeout=5, interval=0.02)  # at start
+        runner.wake("slow")
+        wait_for(lambda: len(runs) == 3, timeout=5, interval=0.02)
+    finally:
+        runner.stop()
+    assert runs == ["slow", "other", "slow"]
+
+
+def test_job_leases_are_renewed_and_swept_by_every_worker():
+    from focal import leases
+
+    by_name = {chore.name: chore for chore in chores()}
+    assert by_name[leases.RENEW_LEASES].run is leases.renew_held
+    assert by_name[leases.SWEEP_LEASES].run is leases.sweep
+    assert by_name[leases.SWEEP_LEASES].interval() == leases.lease_seconds() / 3
+
+
 def test_expired_uploads_are_swept_every_tenth_of_the_expiry_within_bounds(settings):
     assert resumable.remove_expired in [chore.run for chore in chores()]
     for expiry, every in [("24h", 600), ("1h", 360), ("2s", 1), ("30s", 3)]:
