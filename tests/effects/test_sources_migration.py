@@ -10,8 +10,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from effects.models import Variant
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("effects", "0001_initial")]
@@ -48,11 +46,11 @@ def test_old_variants_get_their_sources_and_orphans_go_with_their_files():
         for path in leftovers:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"pixels of a deleted photo")
-        migrate(AFTER)
-        assert [p.pk for p in Variant.objects.get(pk=plain.pk).sources.all()] == [photo.pk]
-        sources = {p.pk for p in Variant.objects.get(pk=composed.pk).sources.all()}
+        Variant2 = migrate(AFTER).get_model("effects", "Variant")
+        assert [p.pk for p in Variant2.objects.get(pk=plain.pk).sources.all()] == [photo.pk]
+        sources = {p.pk for p in Variant2.objects.get(pk=composed.pk).sources.all()}
         assert sources == {photo.pk, behind.pk}
-        assert not Variant.objects.filter(pk=orphan.pk).exists()
+        assert not Variant2.objects.filter(pk=orphan.pk).exists()
         assert not any(path.exists() for path in leftovers)
     finally:
         executor = MigrationExecutor(connection)
