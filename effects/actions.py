@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from effects.models import Variant
 from effects.sources import usable_backgrounds
 from effects.spec import EffectSpec, SpecError
 from focal.leases import job_kind, requeue_stuck
+from focal.quotas import RENDER_RETRY_AFTER, check_queued, lock_user
+from focal.usererror import UserError
 from gallery.actions import PermissionDenied, User
 from gallery.models import Photo, Status
 
@@ -40,7 +43,9 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
 
     A variant that failed before is queued again (the reason may have been fixed, e.g. the
     models were installed since), and so is one whose worker died (its lease lapsed); a
-    pending, processing or ready one is returned as it is.
+    pending, processing or ready one is returned as it is. Queuing new work is refused with
+    focal.quotas.TooMuchQueued past the owner's FOCAL_MAX_QUEUED_RENDERS, and a new parameter
+    set with TooManyVariants past FOCAL_MAX_VARIANTS_PER_PHOTO.
     """
     if not user.is_authenticated or photo.owner_id != user.pk:
         raise PermissionDenied("Only the owner can make variants of this photo.")
@@ -62,6 +67,10 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
         return RequestedVariant(existing, queued=stuck)
     try:
         with transaction.atomic():
+            lock_user(user.pk)
+            _check_render_queue(user)
+            if existing is None:
+                _check_variant_cap(photo)
             if existing is not None:
                 Variant.objects.filter(pk=existing.pk).update(
                     status=Status.PENDING, error="", lease_until=None, lost_runs=0
@@ -75,6 +84,34 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
         # The same request arrived twice at once; the other one created it.
         return RequestedVariant(Variant.objects.get(photo=photo, spec=canonical), queued=False)
     return RequestedVariant(variant, queued=True)
+
+
+class TooManyVariants(UserError):
+    status = 409
+    code = "too_many_variants"
+
+
+def _check_render_queue(user: User) -> None:
+    queued = Variant.objects.filter(
+        photo__owner_id=user.pk, status__in=(Status.PENDING, Status.PROCESSING)
+    ).count()
+    check_queued(
+        queued,
+        settings.FOCAL_MAX_QUEUED_RENDERS,
+        what="effects",
+        retry_after=RENDER_RETRY_AFTER,
+    )
+
+
+def _check_variant_cap(photo: Photo) -> None:
+    """Distinct parameter sets per photo are bounded: each is a full-size render and files.
+    Beyond the cap nothing is evicted behind the owner's back; they choose what to delete."""
+    limit = settings.FOCAL_MAX_VARIANTS_PER_PHOTO
+    if Variant.objects.filter(photo=photo).count() >= limit:
+        raise TooManyVariants(
+            f"This photo has {limit} effects already, the most it may have; "
+            "delete one to make another."
+        )
 
 
 def enqueue_render(variant_id: int) -> None:

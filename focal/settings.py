@@ -229,6 +229,12 @@ FOCAL_WEB_CONNECTIONS = env_int("FOCAL_WEB_CONNECTIONS", 500, minimum=16)
 FOCAL_PARTIAL_UPLOADS = env_int("FOCAL_PARTIAL_UPLOADS", 30, minimum=1)
 FOCAL_PARTIAL_UPLOAD_MB = env_int("FOCAL_PARTIAL_UPLOAD_MB", 1024, minimum=1)
 FOCAL_PARTIAL_UPLOAD_EXPIRY = env_duration("FOCAL_PARTIAL_UPLOAD_EXPIRY", "24h")
+# Fair work (gallery.actions, effects.actions): per user, photos waiting to be processed and
+# variants waiting to be rendered; beyond either, 429 with Retry-After.
+FOCAL_MAX_QUEUED_UPLOADS = env_int("FOCAL_MAX_QUEUED_UPLOADS", 50, minimum=1)
+FOCAL_MAX_QUEUED_RENDERS = env_int("FOCAL_MAX_QUEUED_RENDERS", 4, minimum=1)
+# Distinct variants (parameter sets) one photo may have; beyond it, 409 until one is deleted.
+FOCAL_MAX_VARIANTS_PER_PHOTO = env_int("FOCAL_MAX_VARIANTS_PER_PHOTO", 20, minimum=1)
 # Django reads the whole multipart body before a view runs; refuse oversized bodies early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -253,6 +259,11 @@ else:
         "polling_interval": 0.05,
     }
     CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'celery-results'}"
+# Two queues: uploads are processed on "photos"; renders (a full-size decode, seconds of CPU
+# and up to gigabytes each) on "renders", consumed by workers of their own, so processing
+# never waits behind a render (`make run` starts one worker per queue).
+CELERY_TASK_DEFAULT_QUEUE = "photos"
+CELERY_TASK_ROUTES = {"effects.tasks.render_variant": {"queue": "renders"}}
 CELERY_TASK_ACKS_LATE = True
 # A pool process that dies takes its task with it: the message is acknowledged as failed and
 # the row's lease lapses, so focal.leases runs it again, counting lost runs (rejecting it back

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from focal.quotas import UPLOAD_RETRY_AFTER, check_queued, lock_user
 from focal.usererror import UserError
 from gallery import files, memory
 from gallery.exif import exif_details
@@ -55,7 +56,8 @@ def add_photo(
     """Store an uploaded image as a new photo, or return the owner's existing copy of it.
 
     Raises gallery.imaging.ImageError (with a message for the user) for anything that is not a
-    whole JPEG, PNG or WebP within the limits; in that case nothing is stored.
+    whole JPEG, PNG or WebP within the limits, and focal.quotas.TooMuchQueued when the owner
+    already has FOCAL_MAX_QUEUED_UPLOADS photos waiting; in either case nothing is stored.
     """
     size = upload.size or 0
     check_file_size(size)
@@ -69,6 +71,7 @@ def add_photo(
             existing.refresh_from_db()
         return AddedPhoto(existing, duplicate=True)
 
+    _check_upload_queue(owner)  # before the decode: a user over the limit costs nothing
     assert upload.file is not None
     info = inspect_image(upload.file, max_pixels=settings.FOCAL_MAX_PIXELS, hold=memory.for_web)
     photo = Photo(
@@ -90,6 +93,8 @@ def add_photo(
     files.write_atomic(photo.original.name, upload.chunks())
     try:
         with transaction.atomic():
+            lock_user(owner.pk)
+            _check_upload_queue(owner)
             photo.save()
             transaction.on_commit(lambda: enqueue_processing(photo.pk))
     except IntegrityError:
@@ -111,6 +116,18 @@ def check_file_size(size: int) -> None:
         )
     if size == 0:
         raise CorruptImage("The file is empty.", code="empty_file")
+
+
+def _check_upload_queue(owner: AbstractBaseUser) -> None:
+    queued = Photo.objects.filter(
+        owner_id=owner.pk, status__in=(Status.PENDING, Status.PROCESSING)
+    ).count()
+    check_queued(
+        queued,
+        settings.FOCAL_MAX_QUEUED_UPLOADS,
+        what="photos",
+        retry_after=UPLOAD_RETRY_AFTER,
+    )
 
 
 def title_from_filename(filename: str) -> str:

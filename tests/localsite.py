@@ -27,6 +27,13 @@ class LocalSite:
     log_path: Path
     env: dict[str, str]  # what its processes run with
 
+    def token_for(self, username: str) -> str:
+        """The API token of `username`, created with the account if need be."""
+        return subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "api_token", username, "--create"],
+            env=self.env, check=True, cwd=ROOT, capture_output=True, text=True,
+        ).stdout.strip().splitlines()[-1]  # fmt: skip
+
     def stop(self) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -103,10 +110,13 @@ def local_site(
     web_threads: int = 8,
     env_overrides: dict[str, str] | None = None,
     keep_services: bool = False,
+    port: int = 0,
 ) -> Iterator[LocalSite]:
-    """Prepare `data_dir` (see prepare), serve it on a free port, stop on exit."""
+    """Prepare `data_dir` (see prepare), serve it on `port` (default: a free one), stop on exit."""
     prepared = prepare(data_dir, env_overrides=env_overrides, keep_services=keep_services)
-    site = start(prepared, worker_concurrency=worker_concurrency, web_threads=web_threads)
+    site = start(
+        prepared, worker_concurrency=worker_concurrency, web_threads=web_threads, port=port
+    )
     try:
         yield site
     finally:
@@ -148,7 +158,7 @@ def _wait_until_up(site: LocalSite, timeout: float = 90) -> None:
             up = request(site.url + "/")[0] == 200
         except OSError:
             up = False
-        if up and b" ready." in site.log_path.read_bytes():
+        if up and site.log_path.read_bytes().count(b" ready.") >= 2:  # both workers
             return
         if site.process.poll() is not None or time.monotonic() > deadline:
             site.process.kill()

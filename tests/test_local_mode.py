@@ -42,6 +42,32 @@ def test_make_run_mode_processes_uploads_without_any_server(site):
     assert (site.data_dir / "broker").is_dir()
 
 
+def wait_until_done(url: str, token: str, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while (body := get_json(url, token))["status"] not in ("ready", "failed"):
+        assert time.monotonic() < deadline, f"{url} stayed {body['status']}"
+        time.sleep(0.2)
+    return body
+
+
+def test_make_run_mode_renders_effects_on_the_render_worker(site):
+    status, _, body = request(
+        site.url + "/api/photos/",
+        token=site.token,
+        files={"image": ("me.jpg", images.person_photo())},
+    )
+    assert status == 201, body
+    photo_id = json.loads(body)["id"]
+    assert wait_until_done(f"{site.url}/api/photos/{photo_id}/", site.token)["status"] == "ready"
+    status, _, body = request(
+        f"{site.url}/api/photos/{photo_id}/variants/", token=site.token, fields={"effect": "cutout"}
+    )
+    assert status == 202, body
+    variant = wait_until_done(f"{site.url}/api/variants/{json.loads(body)['id']}/", site.token)
+    assert variant["status"] == "ready", variant["error"]
+    assert b"renders@" in site.log_path.read_bytes()  # the worker that consumes that queue
+
+
 def test_serve_stops_both_processes_on_sigterm(site):
     assert site.stop() == 0
     time.sleep(0.5)

@@ -29,10 +29,16 @@ class WorkerProcess:
     this process's environment."""
 
     def __init__(
-        self, log_path: Path, *, env: Mapping[str, str | None] | None = None, concurrency: int = 2
+        self,
+        log_path: Path,
+        *,
+        env: Mapping[str, str | None] | None = None,
+        concurrency: int = 2,
+        queues: str = "photos,renders",
     ) -> None:
         self.log_path = log_path
         self.concurrency = concurrency
+        self.queues = queues
         merged: dict[str, str | None] = {
             **os.environ,
             "DATABASE_URL": database_url_for_worker(),
@@ -51,7 +57,8 @@ class WorkerProcess:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "focal", "worker",
-                 "--concurrency", str(self.concurrency), "--loglevel", "INFO",
+                 "--concurrency", str(self.concurrency), "--queues", self.queues,
+                 "--loglevel", "INFO",
                  "--without-gossip", "--without-mingle", "--without-heartbeat"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip

@@ -125,7 +125,9 @@
       failures += 1;
       setState(li, navigator.onLine === false
         ? "Offline: it continues when the connection is back…"
-        : `The connection was lost; trying again in ${Math.ceil(wait)} s…`);
+        : answer.status === 429 && answer.error // e.g. too many of your photos still waiting
+          ? answer.error.message
+          : `The connection was lost; trying again in ${Math.ceil(wait)} s…`);
       await pause(wait);
     };
     const saved = remembered()[key];
