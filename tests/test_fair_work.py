@@ -86,9 +86,7 @@ def test_renders_past_the_limit_are_refused_with_retry_after(api, alice, bob, ad
     assert ask(client, photo, effect="portrait", blur=30).status_code == 202
 
 
-def test_asking_again_for_a_failed_render_counts_against_the_limit(
-    api, alice, add_photo, settings
-):
+def test_asking_again_for_a_failed_render_counts_against_the_limit(api, alice, add_photo, settings):
     settings.FOCAL_MAX_QUEUED_RENDERS = 1
     photo = add_photo(alice)
     client = api(alice)

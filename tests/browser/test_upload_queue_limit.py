@@ -31,6 +31,7 @@ def test_files_held_back_by_the_queue_limit_are_sent_again(
         timeout=60_000,
     )
     assert page.locator("#upload-list .upload-item.error").count() == 0
-    assert list(Photo.objects.filter(owner=alice).values_list("status", flat=True)) == [
-        Status.READY
-    ] * 3
+    assert (
+        list(Photo.objects.filter(owner=alice).values_list("status", flat=True))
+        == [Status.READY] * 3
+    )
