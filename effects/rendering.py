@@ -42,7 +42,8 @@ class BackgroundMissing(UserError):
 
     def __init__(self) -> None:
         super().__init__(
-            "The background photo is no longer one of your photos; choose another one."
+            "The background photo is in the trash or no longer one of your photos; "
+            "choose another one."
         )
 
 

@@ -186,14 +186,33 @@ def test_a_background_that_no_longer_qualifies_is_not_used(api, alice, bob, phot
     variant.sources.set([photo, theirs])
     assert render_task.apply(args=(variant.pk,)).get() == "failed"
     variant.refresh_from_db()
-    assert variant.error.startswith("The background photo is no longer one of your photos")
+    assert variant.error.startswith("The background photo is in the trash or no longer one of")
     assert not variant.image and not variant.matte
 
 
+def test_a_background_in_the_trash_hides_the_variant_and_is_not_used(api, login, alice, photo_of):
+    photo, behind = photo_of(alice, **SHARED), photo_of(alice, seed=11, **SHARED)
+    variant = rendered(api(alice), photo, effect="background", photo=behind.pk)
+    assert api(alice).delete(f"/api/photos/{behind.pk}/").status_code == 204  # to the trash
+    assert nowhere(seen_by(api(alice), login(alice), variant))
+    assert nowhere(seen_by(api(), login(), variant))
+    # Asked for again meanwhile (say it had failed), the render does not use it.
+    Variant.objects.filter(pk=variant.pk).update(status="failed")
+    response = ask(api(alice), photo, effect="background", photo=behind.pk)
+    assert response.status_code == 400 and "among your own photos" in response.content.decode()
+    Variant.objects.filter(pk=variant.pk).update(status="pending")
+    assert render_task.apply(args=(variant.pk,)).get() == "failed"
+    assert "no longer one of your photos" in Variant.objects.get(pk=variant.pk).error
+    # Restored, the variant is back (as the photo is).
+    assert api(alice).post(f"/api/photos/{behind.pk}/restore/").status_code == 200
+    assert seen_by(api(), login(), variant)["detail"]
+
+
 def test_a_variant_whose_background_was_deleted_before_rendering_is_gone(api, alice, photo_of):
-    photo, behind = photo_of(alice), photo_of(alice, seed=11)
+    photo, behind = photo_of(alice), photo_of(alice, seed=12)
     variant_id = ask(api(alice), photo, effect="background", photo=behind.pk).json()["id"]
-    assert api(alice).delete(f"/api/photos/{behind.pk}/").status_code == 204
+    api(alice).delete(f"/api/photos/{behind.pk}/")
+    assert api(alice).delete(f"/api/trash/{behind.pk}/").status_code == 204  # for good
     assert not Variant.objects.filter(pk=variant_id).exists()
     assert render_task.apply(args=(variant_id,)).get() == "gone"
 
@@ -201,11 +220,11 @@ def test_a_variant_whose_background_was_deleted_before_rendering_is_gone(api, al
 # --- Deleted with any source --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("how", ["api", "page", "admin", "owner account"])
+@pytest.mark.parametrize("how", ["api", "page", "trash expiry", "admin", "owner account"])
 def test_deleting_a_background_deletes_the_variant_and_its_files(
     api, login, alice, superuser, photo_of, django_capture_on_commit_callbacks, how
 ):
-    photo, behind = photo_of(alice), photo_of(alice, seed=12)
+    photo, behind = photo_of(alice), photo_of(alice, seed=13)
     variant = rendered(api(alice), photo, effect="background", photo=behind.pk)
     kept = rendered(api(alice), photo, effect="colorpop")
     paths = [files.media_path(str(variant.image.name)), files.media_path(str(variant.matte.name))]
@@ -213,8 +232,17 @@ def test_deleting_a_background_deletes_the_variant_and_its_files(
     with django_capture_on_commit_callbacks(execute=True):
         if how == "api":
             assert api(alice).delete(f"/api/photos/{behind.pk}/").status_code == 204
+            assert Variant.objects.filter(pk=variant.pk).exists()  # the trash can be undone
+            assert api(alice).delete(f"/api/trash/{behind.pk}/").status_code == 204
         elif how == "page":
             assert login(alice).post(f"/photos/{behind.pk}/delete").status_code == 302
+            response = login(alice).post("/trash/delete", {"photo": [behind.pk]})
+            assert response.status_code == 302
+        elif how == "trash expiry":
+            from gallery.trash import purge_expired, trash
+
+            trash(alice, [behind.pk])
+            assert purge_expired(days=0) == 1
         elif how == "admin":
             response = login(superuser).post(
                 "/admin/gallery/photo/",
