@@ -180,8 +180,9 @@ def make_users(site: LocalSite, count: int) -> list[str]:
 
 
 def worker_main(site: LocalSite) -> psutil.Process | None:
+    """The main process of the worker that processes uploads (the other one renders)."""
     for child in psutil.Process(site.process.pid).children():
-        if "celery" in " ".join(child.cmdline()):
+        if "photos@%h" in child.cmdline():
             return child
     return None
 

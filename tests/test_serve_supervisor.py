@@ -26,8 +26,9 @@ def descendants(site: LocalSite) -> list[psutil.Process]:
 
 
 def worker_main(site: LocalSite) -> psutil.Process:
+    """The main process of the worker that processes uploads (the other one renders)."""
     children = psutil.Process(site.process.pid).children()
-    return next(p for p in children if "celery" in " ".join(p.cmdline()))
+    return next(p for p in children if "photos@%h" in p.cmdline())
 
 
 def port_is_free(port: int) -> bool:
