@@ -247,6 +247,7 @@ if REDIS_URL:
 else:
     # A broker that needs no server: messages are files in the data directory.
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "focal.localbroker:Transport"  # kombu's, writing messages whole
     _queue_dir = str(DATA_DIR / "broker")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": _queue_dir,
