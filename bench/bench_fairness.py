@@ -103,14 +103,14 @@ def timed_uploads(site: LocalSite, token: str, count: int, seed: int, watch=None
 def flood(site: LocalSite, token: str, photo_ids: list[int], count: int) -> dict:
     """Ask for `count` distinct portraits at once (8 client threads); count the answers."""
     specs = [
-        (photo_ids[i % len(photo_ids)], {"effect": "portrait", "blur": str(5 + 5 * (i // 2))})
+        (photo_ids[i % len(photo_ids)], {"effect": "portrait", "blur": 5 + 5 * (i // 2)})
         for i in range(count)
     ]
 
-    def ask(item: tuple[int, dict[str, str]]) -> int:
-        photo_id, fields = item
+    def ask(item: tuple[int, dict[str, object]]) -> int:
+        photo_id, spec = item
         url = f"{site.url}/api/photos/{photo_id}/variants/"
-        return request(url, token=token, fields=fields)[0]
+        return request(url, token=token, json_body=spec)[0]
 
     started = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:

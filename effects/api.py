@@ -120,12 +120,13 @@ class PhotoVariantsView(APIView):
     @extend_schema(
         request={"application/json": VARIANT_REQUEST},
         responses={202: VariantSerializer, 200: VariantSerializer},
-        extensions=errors(422),
+        extensions=errors(409, 422),
         description="Render an effect of the photo (owner only). 202 with the variant queued "
         "for rendering (new, failed before, or stuck because its worker died), whose status "
         "moves pending → processing → ready | failed; 200 with the existing variant when the "
-        "same parameters were asked for before; 422 when the background photo is not one of "
-        "yours.",
+        "same parameters were asked for before. 429 (with Retry-After) when you already have "
+        "FOCAL_MAX_QUEUED_RENDERS effects waiting; 409 when the photo has its maximum number "
+        "of variants (delete one first); 422 when the background photo is not one of yours.",
     )
     def post(self, request: Request, pk: int) -> Response:
         photo = visible_photo(request, pk)

@@ -22,13 +22,17 @@ def request(
     token: str | None = None,
     files: dict[str, tuple[str, bytes]] | None = None,
     fields: dict[str, str] | None = None,
+    json_body: object = None,
     method: str | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Token {token}"
     body = None
-    if files or fields:
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    elif files or fields:
         boundary = uuid.uuid4().hex
         parts: list[bytes] = []
         for name, value in (fields or {}).items():

@@ -60,7 +60,9 @@ def test_make_run_mode_renders_effects_on_the_render_worker(site):
     photo_id = json.loads(body)["id"]
     assert wait_until_done(f"{site.url}/api/photos/{photo_id}/", site.token)["status"] == "ready"
     status, _, body = request(
-        f"{site.url}/api/photos/{photo_id}/variants/", token=site.token, fields={"effect": "cutout"}
+        f"{site.url}/api/photos/{photo_id}/variants/",
+        token=site.token,
+        json_body={"effect": "cutout"},
     )
     assert status == 202, body
     variant = wait_until_done(f"{site.url}/api/variants/{json.loads(body)['id']}/", site.token)

@@ -199,7 +199,7 @@ def test_a_background_in_the_trash_hides_the_variant_and_is_not_used(api, login,
     # Asked for again meanwhile (say it had failed), the render does not use it.
     Variant.objects.filter(pk=variant.pk).update(status="failed")
     response = ask(api(alice), photo, effect="background", photo=behind.pk)
-    assert response.status_code == 400 and "among your own photos" in response.content.decode()
+    assert response.status_code == 422 and "among your own photos" in response.content.decode()
     Variant.objects.filter(pk=variant.pk).update(status="pending")
     assert render_task.apply(args=(variant.pk,)).get() == "failed"
     assert "no longer one of your photos" in Variant.objects.get(pk=variant.pk).error
