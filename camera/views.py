@@ -21,7 +21,8 @@ from effects.modelstore import (
     TASKS_VISION_DIR,
     missing_models,
 )
-from gallery.models import Photo, Status
+from effects.sources import usable_backgrounds
+from gallery.models import Status
 
 # MediaPipe compiles its WebAssembly with WebAssembly.instantiate(Streaming): CSP level 3 lets
 # exactly that through with 'wasm-unsafe-eval' (no eval of JavaScript). Only this page needs it.
@@ -36,7 +37,7 @@ def camera(request: HttpRequest) -> HttpResponse:
     missing = missing_models(settings.FOCAL_MODEL_DIR, CAMERA_FILES)
     backgrounds = [
         (photo, photo.file_url("preview"))
-        for photo in Photo.objects.owned_by(request.user)
+        for photo in usable_backgrounds(request.user)  # the rule the render checks again
         .filter(status=Status.READY)
         .order_by("-shot_at")[:100]
     ]
