@@ -222,6 +222,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--kills", type=int, default=2)
+    parser.add_argument("--port", type=int, default=0, help="port to serve on (default: free)")
     parser.add_argument("--max-requests", type=int, default=20000, help="per client")
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/focal_bench_soak"
@@ -244,7 +245,7 @@ def main() -> None:
     with (
         throwaway_postgres(args.database_url),
         tempfile.TemporaryDirectory() as tmp,
-        local_site(Path(tmp) / "data", keep_services=True) as site,
+        local_site(Path(tmp) / "data", keep_services=True, port=args.port) as site,
     ):
         tokens = make_users(site, args.clients)
         rss_start = rss_mb(site)

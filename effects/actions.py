@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from effects.models import Variant
 from effects.sources import usable_backgrounds
 from effects.spec import EffectSpec, SpecError
-from focal.leases import job_kind, requeue_stuck
+from focal.leases import job_kind, new_lease, requeue_stuck
 from focal.quotas import RENDER_RETRY_AFTER, check_queued, lock_user
 from focal.usererror import UserError
 from gallery.actions import PermissionDenied, User
@@ -73,11 +73,13 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
                 _check_variant_cap(photo)
             if existing is not None:
                 Variant.objects.filter(pk=existing.pk).update(
-                    status=Status.PENDING, error="", lease_until=None, lost_runs=0
+                    status=Status.PENDING, error="", lease_until=new_lease(), lost_runs=0
                 )
                 variant = Variant.objects.get(pk=existing.pk)
             else:
-                variant = Variant.objects.create(photo=photo, effect=spec.effect, spec=canonical)
+                variant = Variant.objects.create(
+                    photo=photo, effect=spec.effect, spec=canonical, lease_until=new_lease()
+                )
                 variant.sources.set(sources)
             transaction.on_commit(lambda: enqueue_render(variant.pk))
     except IntegrityError:
@@ -124,6 +126,7 @@ def enqueue_render(variant_id: int) -> None:
         Variant.objects.filter(pk=variant_id).update(
             status=Status.FAILED,
             error="The processing queue is unavailable; try again in a moment.",
+            lease_until=None,
         )
 
 

@@ -1,25 +1,29 @@
-"""Leases on job rows: a job whose worker died runs again, on every broker.
+"""Leases on job rows: a job whose worker died, or whose message was lost, runs again, on
+every broker.
 
-A photo or variant whose message a worker holds carries `lease_until`, a time a little ahead.
-Every worker's main process renews the leases of all the jobs it holds (received, waiting for a
-pool slot, running, or waiting to retry) every few seconds, and a job sets its own lease when
-it starts. A worker that dies, however it dies (kill -9 of the main process takes its pool
-processes with it), stops renewing; once the lease has lapsed, any worker's sweep puts the row
-back to `pending` and queues it again. Messages are not trusted to come back: the filesystem
-broker deletes a message when a worker fetches it, and Redis keeps a dead worker's messages
-"unacked" for its visibility timeout (an hour). A message that does come back later finds its
-row done and skips, as every job is idempotent.
+Every unfinished photo or variant carries `lease_until`, a time a little ahead. Queuing a job
+sets it (a worker is to take the job by then); every worker's main process renews the leases of
+all the jobs it holds (received, waiting for a pool slot, running, or waiting to retry) every
+few seconds and at once when it receives one; a job sets its own lease when it starts. A worker
+that dies, however it dies (kill -9 of the main process takes its pool processes with it),
+stops renewing; once a lease has lapsed, any worker's sweep puts the row back to `pending` and
+queues it again. A lapsed `pending` row may only be waiting its turn in a long queue, so it is
+queued again only when its queue is empty (its message is then surely gone: taken by a worker
+that died before renewing, or never delivered) and otherwise given more time. Messages are not
+trusted to come back: the filesystem broker deletes a message when a worker fetches it, and
+Redis keeps a dead worker's messages "unacked" for its visibility timeout (an hour). A message
+that does come back later finds its row done and skips, as every job is idempotent.
 
 A job that keeps taking its worker down (it is too big for the memory, say) is not queued
 forever: after FOCAL_JOB_MAX_LOST_RUNS runs lost with their worker it fails with a reason (a
-job that was only waiting in a worker's memory did not run, so it is not counted). A pool
-process that dies alone is handled the same way (the task is acknowledged as failed and its
-lease lapses), which is why CELERY_TASK_REJECT_ON_WORKER_LOST is off.
+job that was only waiting did not run, so it is not counted). A pool process that dies alone is
+handled the same way (the task is acknowledged as failed and its lease lapses), which is why
+CELERY_TASK_REJECT_ON_WORKER_LOST is off.
 
 Timing: with a lease of L seconds (FOCAL_JOB_LEASE_SECONDS), leases are renewed and lapsed
-leases swept every L/3 seconds, so a job whose worker died runs again at most about 4L/3 after
-the death, or at once when asked for again (effects.actions.request_variant), or when a
-worker starts after that.
+leases swept every L/3 seconds (focal.chores), so a job whose worker died runs again at most
+about 4L/3 after the death, or at once when asked for again (effects.actions.request_variant),
+or when a worker starts after that.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.exceptions import ChannelError
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +95,27 @@ def _unfinished() -> Q:
 
 
 def _stuck(now: datetime) -> Q:
-    """Unfinished rows whose holder stopped renewing. A `processing` row without a lease was
-    started before leases existed; a `pending` one without a lease is waiting in the broker."""
-    from gallery.models import Status
+    """Unfinished rows whose lease lapsed, or that have none (rows from before leases)."""
+    return _unfinished() & (Q(lease_until__lt=now) | Q(lease_until__isnull=True))
 
-    return _unfinished() & (
-        Q(lease_until__lt=now) | Q(lease_until__isnull=True, status=Status.PROCESSING)
-    )
+
+def waiting_messages(kind: JobKind) -> int | None:
+    """How many messages wait in the broker queue of `kind`'s task (None: cannot tell)."""
+    from focal.celery import app
+
+    queue = app.amqp.router.route({}, kind.task)["queue"].name
+    try:
+        with app.connection_for_read() as connection:
+            channel: Any = connection.default_channel  # kombu's stubs leave queue_declare out
+            declared = channel.queue_declare(queue=queue, passive=True)
+            return int(declared.message_count)
+    except ChannelError as exc:
+        if str(getattr(exc, "reply_code", "")) == "404":
+            return 0  # no such queue yet: nothing waits in it
+        raise
+    except Exception:  # the broker is away: the next sweep looks again
+        log.warning("cannot count the messages waiting in %s", queue, exc_info=True)
+        return None
 
 
 def renew(held: Iterable[tuple[str, int]]) -> None:
@@ -113,9 +132,14 @@ def renew(held: Iterable[tuple[str, int]]) -> None:
 
 
 def requeue_stuck(kind: JobKind, ids: Iterable[int] | None = None) -> int:
-    """Queue again every row of `kind` (or of `ids`) whose lease lapsed; fail those that have
-    lost their worker too often. Returns how many were queued. Safe to run in several workers
-    at once: the rows are locked and rows another sweep holds are skipped."""
+    """Queue again every row of `kind` (or of `ids`, asked for again) whose lease lapsed; fail
+    those that have lost their worker too often. Returns how many were queued. Safe to run in
+    several workers at once: the rows are locked and rows another sweep holds are skipped.
+
+    A lapsed `pending` row may just be waiting its turn in a long queue, so the sweep queues it
+    again only when its queue is empty (then its message is surely lost: a worker took it and
+    died before renewing, or it never arrived) and otherwise gives it more time. Asked for
+    again, it is queued at once (a second message for a job only makes it run sooner)."""
     from gallery.models import Status
 
     limit = settings.FOCAL_JOB_MAX_LOST_RUNS
@@ -125,17 +149,19 @@ def requeue_stuck(kind: JobKind, ids: Iterable[int] | None = None) -> int:
         if ids is not None:
             rows = rows.filter(pk__in=list(ids))
         found: list[tuple[int, str, int]] = list(rows.values_list("pk", "status", "lost_runs"))
-        # A job that was running counts a lost run; one that was only waiting in the worker
-        # (or was handed back by a worker that stopped cleanly) is not to blame.
+        # A job that was running counts a lost run; one that was only waiting (in the broker,
+        # or in a worker that died or stopped cleanly) is not to blame.
         waited = [pk for pk, status, _ in found if status == Status.PENDING]
         ran = [pk for pk, status, lost in found if status != Status.PENDING and lost + 1 < limit]
         given_up = [
             pk for pk, status, lost in found if status != Status.PENDING and lost + 1 >= limit
         ]
-        again = waited + ran
-        manager.filter(pk__in=waited).update(lease_until=None)
+        later: list[int] = []
+        if waited and ids is None and waiting_messages(kind) != 0:
+            waited, later = [], waited
+        manager.filter(pk__in=later + waited).update(lease_until=new_lease())
         manager.filter(pk__in=ran).update(
-            status=Status.PENDING, lease_until=None, lost_runs=models.F("lost_runs") + 1
+            status=Status.PENDING, lease_until=new_lease(), lost_runs=models.F("lost_runs") + 1
         )
         manager.filter(pk__in=given_up).update(
             status=Status.FAILED,
@@ -143,11 +169,12 @@ def requeue_stuck(kind: JobKind, ids: Iterable[int] | None = None) -> int:
             lost_runs=models.F("lost_runs") + 1,
             error=kind.lost.format(n=limit)[:500],
         )
+        again = waited + ran
         for pk in again:
             transaction.on_commit(partial(kind.enqueue, pk))
-    if found:
+    if again or given_up:
         log.warning(
-            "%s: worker lost, queued again: %s%s",
+            "%s: worker or message lost, queued again: %s%s",
             kind.model.__name__,
             again,
             f"; failed after {limit} lost runs: {given_up}" if given_up else "",

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
+from focal.leases import new_lease
 from focal.quotas import UPLOAD_RETRY_AFTER, check_queued, lock_user
 from focal.usererror import UserError
 from gallery import files, memory
@@ -87,6 +88,7 @@ def add_photo(
         title=(title.strip() or title_from_filename(upload.name or ""))[:200],
         visibility=visibility,
         moderation=Moderation.APPROVED if _auto_approved(owner) else Moderation.PENDING,
+        lease_until=new_lease(),  # a worker is to take it by then (focal.leases)
     )
     photo.original.name = photo.storage_name("original", info.extension)
     upload.seek(0)
@@ -147,6 +149,7 @@ def enqueue_processing(photo_id: int) -> None:
         Photo.objects.filter(pk=photo_id).update(
             status=Status.FAILED,
             error="The processing queue is unavailable. Try “Reprocess” in a moment.",
+            lease_until=None,
         )
 
 
@@ -207,7 +210,7 @@ def reprocess(photos: Iterable[Photo]) -> int:
     ids = [photo.pk for photo in photos]
     with transaction.atomic():
         Photo.objects.filter(pk__in=ids).update(
-            status=Status.PENDING, error="", lease_until=None, lost_runs=0
+            status=Status.PENDING, error="", lease_until=new_lease(), lost_runs=0
         )
         for photo_id in ids:
             transaction.on_commit(partial(enqueue_processing, photo_id))

@@ -7,10 +7,11 @@ during two renders, and start another.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from effects.models import Variant
@@ -23,19 +24,34 @@ from tests.workers import WorkerProcess
 LEASE = 3  # seconds, for the workers these tests start
 
 
-def lapsed() -> object:
+def lapsed() -> datetime:
     return timezone.now() - timedelta(seconds=1)
 
 
-def later() -> object:
+def later() -> datetime:
     return timezone.now() + timedelta(seconds=60)
 
 
 # --- The sweep and the renewal, on rows ------------------------------------------------
 
 
+@pytest.fixture
+def empty_queues(no_session_worker):
+    """The broker's queues emptied, with no worker taking anything meanwhile."""
+    import redis
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("photos", "renders")
+    yield broker
+    broker.delete("photos", "renders")
+
+
+def soon() -> datetime:
+    return timezone.now() + timedelta(seconds=settings.FOCAL_JOB_LEASE_SECONDS - 2)
+
+
 @pytest.mark.django_db
-def test_a_job_whose_lease_lapsed_is_queued_again(alice, add_photo):
+def test_a_job_whose_lease_lapsed_is_queued_again(alice, add_photo, empty_queues):
     photo = add_photo(alice, seed=1)
     Photo.objects.filter(pk=photo.pk).update(status=Status.PROCESSING, lease_until=lapsed())
     variant = Variant.objects.create(photo=photo, effect="cutout", spec="cutout:subject=person")
@@ -43,16 +59,45 @@ def test_a_job_whose_lease_lapsed_is_queued_again(alice, add_photo):
     assert leases.sweep() == 2
     photo.refresh_from_db()
     variant.refresh_from_db()
-    assert (photo.status, photo.lease_until, photo.lost_runs) == (Status.PENDING, None, 1)
-    # It was waiting in the dead worker, not running: not counted against it.
-    assert (variant.status, variant.lease_until, variant.lost_runs) == (Status.PENDING, None, 0)
+    assert (photo.status, photo.lost_runs) == (Status.PENDING, 1)
+    # It was waiting (its message lost), not running: not counted against it.
+    assert (variant.status, variant.lost_runs) == (Status.PENDING, 0)
+    # Each has a new lease: a worker is to take it by then, or it is looked at again.
+    assert photo.lease_until and photo.lease_until > soon()
+    assert variant.lease_until and variant.lease_until > soon()
+
+
+@pytest.mark.django_db
+def test_a_waiting_job_gets_more_time_while_its_queue_has_messages(alice, add_photo, empty_queues):
+    from focal.celery import app
+
+    photo = add_photo(alice, seed=11)
+    Photo.objects.filter(pk=photo.pk).update(lease_until=lapsed())  # pending, lapsed
+    app.send_task("gallery.tasks.process_photo", args=[0], queue="photos")  # a queue ahead
+    assert leases.sweep() == 0
+    photo.refresh_from_db()
+    assert photo.status == Status.PENDING and photo.lease_until and photo.lease_until > soon()
+    empty_queues.delete("photos")  # drained: now its message is surely gone
+    Photo.objects.filter(pk=photo.pk).update(lease_until=lapsed())
+    assert leases.sweep() == 1
+
+
+@pytest.mark.django_db
+def test_every_job_is_queued_with_a_lease(api, alice, add_photo):
+    photo = add_photo(alice, seed=12)
+    assert photo.lease_until and photo.lease_until > soon()
+    response = api(alice).post(
+        f"/api/photos/{photo.pk}/variants/", {"effect": "cutout"}, format="json"
+    )
+    variant = Variant.objects.get(pk=response.json()["id"])
+    assert variant.lease_until and variant.lease_until > soon()
 
 
 @pytest.mark.django_db
 def test_live_leases_and_jobs_waiting_in_the_broker_are_left_alone(alice, add_photo):
     held = add_photo(alice, seed=2)
     Photo.objects.filter(pk=held.pk).update(status=Status.PROCESSING, lease_until=later())
-    waiting = add_photo(alice, seed=3)  # pending, no lease: its message is in the broker
+    waiting = add_photo(alice, seed=3)  # pending, its lease running: a worker is to take it
     done = add_photo(alice, seed=4)
     Photo.objects.filter(pk=done.pk).update(status=Status.READY, lease_until=lapsed())
     assert leases.sweep() == 0
@@ -190,6 +235,29 @@ def test_renders_of_a_killed_worker_run_again_on_redis(
     finally:
         second.stop()
         broker.flushdb()  # the dead worker's unacked messages; they would only skip
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_message_was_lost_runs_when_its_queue_is_empty(
+    no_session_worker, tmp_path, api, alice, settings
+):
+    import redis
+
+    settings.FOCAL_JOB_LEASE_SECONDS = LEASE  # the lease the upload is given
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    file = SimpleUploadedFile("p.jpg", images.jpeg(seed=31), "image/jpeg")
+    photo_id = api(alice).post("/api/photos/", {"image": file}, format="multipart").json()["id"]
+    # The message goes, as with a worker killed the instant it took it: nothing holds the job.
+    assert broker.delete("photos") == 1
+    worker = WorkerProcess(tmp_path / "worker.log", env={"FOCAL_JOB_LEASE_SECONDS": str(LEASE)})
+    worker.start()
+    try:
+        wait_for(lambda: Photo.objects.get(pk=photo_id).status == Status.READY, timeout=30)
+    finally:
+        worker.stop()
+    assert Photo.objects.get(pk=photo_id).lost_runs == 0
 
 
 @pytest.mark.worker
