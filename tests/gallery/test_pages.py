@@ -141,3 +141,18 @@ def test_log_in_rejects_a_wrong_password(login, alice):
     response = login().post("/accounts/login/", {"username": "alice", "password": "nope"})
     assert response.status_code == 200
     assert "do not match" in response.content.decode()
+
+
+def test_renaming_a_shared_photo_says_it_goes_back_to_review(login, alice, add_photo):
+    photo = add_photo(alice, title="old", visibility="public", moderation="approved")
+    response = login(alice).post(
+        f"/photos/{photo.pk}/update", {"title": "new", "visibility": "public"}, follow=True
+    )
+    html = response.content.decode()
+    assert "Title saved." in html and "once a moderator approves the change" in html
+    photo.refresh_from_db()
+    assert photo.moderation == "pending"
+    quiet = login(alice).post(
+        f"/photos/{photo.pk}/update", {"title": "new", "visibility": "private"}, follow=True
+    )
+    assert "Only you can see this photo now." in quiet.content.decode()
