@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "search",
     "effects",
     "camera",
+    "faces",
 ]
 
 MIDDLEWARE = [
