@@ -153,7 +153,7 @@ class _StoredFace:
 
 def _found_face_class() -> Any:
     try:
-        from effects.faces import FoundFace
+        from effects.faces import FoundFace  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return _StoredFace
     return FoundFace
