@@ -177,3 +177,22 @@ class FaceScan(models.Model):
 
     def __str__(self) -> str:
         return f"faces v{self.version} of photo {self.photo_id}"
+
+
+class RemovedFace(models.Model):
+    """Where the owner removed a detected face as false: detecting again does not bring back a
+    face whose box overlaps one of these (faces.detection)."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="removed_faces")
+    x = models.FloatField()
+    y = models.FloatField()
+    w = models.FloatField()
+    h = models.FloatField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"removed face of photo {self.photo_id}"
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x, self.y, self.w, self.h)

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from effects.api import PhotoVariantsView, VariantView
+from faces.api import FaceExportView, FaceView, PhotoFacesView
 from focal import accounts
 from gallery import organise_api
 from gallery.api import PhotoViewSet
@@ -43,6 +44,9 @@ urlpatterns = [
     path("api/uploads/<uuid:pk>/", UploadView.as_view(), name="api-upload"),
     path("api/photos/<int:pk>/variants/", PhotoVariantsView.as_view(), name="api-variants"),
     path("api/variants/<int:pk>/", VariantView.as_view(), name="api-variant"),
+    path("api/photos/<int:pk>/faces/", PhotoFacesView.as_view(), name="api-photo-faces"),
+    path("api/faces/export", FaceExportView.as_view(), name="api-faces-export"),
+    path("api/faces/<int:pk>/", FaceView.as_view(), name="api-face"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI: its script is a separate file (no inline script); it styles itself inline.
     path(

@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import CHECKS, load_all_checks
 
 from effects.models import Variant
+from faces.models import Face
 from focal.wsgi import application
 from gallery.models import Moderation
 from tests import images
@@ -70,6 +71,11 @@ def photos(db, alice, bob, add_photo, settings):
     add_photo(alice, seed=2, visibility="public", moderation=Moderation.APPROVED)
     add_photo(bob, seed=3, visibility="public", moderation=Moderation.APPROVED)
     Variant.objects.create(photo=mine, effect="cutout", spec="cutout:subject=auto")
+    Face.objects.create(
+        photo=mine, x=4, y=4, w=30, h=36, score=0.9,
+        left_eye_x=24, left_eye_y=16, right_eye_x=12, right_eye_y=16,
+        detected_left_x=24, detected_left_y=16, detected_right_x=12, detected_right_y=16,
+    )  # fmt: skip
     # As Django's test client does: requests in this process must not close the connection
     # that holds the test's transaction.
     for signal in (request_started, request_finished):
