@@ -117,7 +117,7 @@ def test_the_owner_adds_a_missed_face_from_its_pupils(api, alice, add_photo):
     assert body["source"] == "corrected"
     x, y, w, h = body["box"]
     assert x < 40 and x + w > 60 and y < 40 < y + h  # the box holds both pupils
-    assert 0 <= x and 0 <= y and x + w <= photo.width and y + h <= photo.height
+    assert x >= 0 and y >= 0 and x + w <= photo.width and y + h <= photo.height
     face = Face.objects.get(pk=body["id"])
     assert face.added_by_hand and face.landmarks_array().shape == (0, 2)
 
