@@ -68,6 +68,34 @@ SELFIE_LANDSCAPE = ModelFile(
     size=250_145,
 )
 
+# Faces (effects.facemodels): BlazeFace short and full range, the 468-point mesh and the iris
+# model, MediaPipe's public assets (the same files its 0.10.21 wheel ships).
+FACE_DETECTOR_SHORT = ModelFile(
+    name="mediapipe/face_detection_short_range.tflite",
+    url="https://storage.googleapis.com/mediapipe-assets/face_detection_short_range.tflite",
+    sha256="bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
+    size=229_714,
+)
+FACE_DETECTOR_FULL = ModelFile(
+    name="mediapipe/face_detection_full_range_sparse.tflite",
+    url="https://storage.googleapis.com/mediapipe-assets/face_detection_full_range_sparse.tflite",
+    sha256="2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1",
+    size=676_746,
+)
+FACE_MESH = ModelFile(
+    name="mediapipe/face_landmark.tflite",
+    url="https://storage.googleapis.com/mediapipe-assets/face_landmark.tflite",
+    sha256="1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
+    size=1_242_398,
+)
+IRIS = ModelFile(
+    name="mediapipe/iris_landmark.tflite",
+    url="https://storage.googleapis.com/mediapipe-assets/iris_landmark.tflite",
+    sha256="d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f",
+    size=2_640_568,
+)
+FACE_FILES: tuple[ModelFile, ...] = (FACE_DETECTOR_SHORT, FACE_DETECTOR_FULL, FACE_MESH, IRIS)
+
 # MediaPipe tasks-vision for the Camera page, pinned: the npm registry never changes a published
 # version. Only the SIMD build of the WASM (every current browser has WASM SIMD).
 TASKS_VISION_VERSION = "1.1.0"
@@ -108,7 +136,13 @@ CAMERA_FILES: tuple[ModelFile, ...] = (
 )
 
 # DEEPLAB_257 is only used by bench/ (the "classic recipe" baseline) but is small and public.
-MANIFEST: tuple[ModelFile, ...] = (DEEPLAB_513, SELFIE, DEEPLAB_257, *CAMERA_FILES)
+MANIFEST: tuple[ModelFile, ...] = (
+    DEEPLAB_513,
+    SELFIE,
+    DEEPLAB_257,
+    *CAMERA_FILES,
+    *FACE_FILES,
+)
 
 
 class ModelFetchError(Exception):
@@ -300,6 +334,11 @@ __all__ = [
     "DEEPLAB_257",
     "DEEPLAB_513",
     "CAMERA_FILES",
+    "FACE_DETECTOR_FULL",
+    "FACE_DETECTOR_SHORT",
+    "FACE_FILES",
+    "FACE_MESH",
+    "IRIS",
     "SELFIE_LANDSCAPE",
     "TASKS_VISION_DIR",
     "TASKS_VISION_VERSION",

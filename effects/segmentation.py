@@ -96,13 +96,19 @@ class GridLogits:
 class TFLiteModel:
     """One interpreter and the lock that serialises its use."""
 
-    def __init__(self, content: bytes, num_threads: int) -> None:
+    def __init__(
+        self, content: bytes, num_threads: int, input_shape: tuple[int, ...] | None = None
+    ) -> None:
+        """`input_shape` resizes the input (for fully convolutional models)."""
         from ai_edge_litert.interpreter import Interpreter
 
         self.interpreter = Interpreter(model_content=content, num_threads=num_threads)
+        if input_shape is not None:
+            self.interpreter.resize_tensor_input(0, list(input_shape))
         self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]
-        self.output = self.interpreter.get_output_details()[0]
+        self.outputs = self.interpreter.get_output_details()
+        self.output = self.outputs[0]
         self.lock = threading.Lock()
 
     def run(self, batch: np.ndarray) -> np.ndarray:
@@ -114,6 +120,16 @@ class TFLiteModel:
         if result.dtype == np.uint8:
             return (result.astype(np.float32) - np.float32(zero_point)) * np.float32(scale)
         return np.array(result, dtype=np.float32)  # a copy: the tensor buffer is reused
+
+    def run_all(self, batch: np.ndarray) -> list[np.ndarray]:
+        """Every output of a float model for a batch of one, in the model's output order."""
+        with self.lock:
+            self.interpreter.set_tensor(self.input["index"], batch)
+            self.interpreter.invoke()
+            return [
+                np.array(self.interpreter.get_tensor(o["index"])[0], dtype=np.float32)
+                for o in self.outputs
+            ]
 
 
 def cut_graph_at(content: bytes, tensor_name: str) -> bytes:

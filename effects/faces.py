@@ -1,0 +1,284 @@
+"""Faces in a photo: boxes, mesh landmarks, both pupil centres and an expression estimate.
+
+Pure and Django-free (numpy in, dataclasses out); effects.facemodels runs the models.
+Steps for an RGB image (the gallery passes its reduced decode; FoundFace.scaled maps results to
+the original's pixels):
+1. BlazeFace finds faces (boxes + eye keypoints), see `detect`.
+2. The 468-point mesh runs on a square crop 1.5x the box, turned so the eyes are level; faces
+   the mesh does not confirm (presence score below MIN_MESH_SCORE) are dropped.
+3. The pupils: the iris model on a crop around each eye's corners, see `refine_eyes`.
+4. The expression: a rule on the mesh's geometry, see `estimate_expression`.
+
+All coordinates are continuous pixel coordinates of the image passed in: pixel (i, j) covers
+[i, i+1) x [j, j+1), so its centre is (i + 0.5, j + 0.5). "Left" and "right" are the subject's
+own: a frontal face's left eye is on the image's right side.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from effects.facemodels import (
+    SHORT_RANGE,
+    Crop,
+    Detection,
+    DetectorPass,
+    FaceModels,
+    get_face_models,
+    merge_detections,
+)
+
+# Bump when find_faces' results change (stored with each face, so old faces can be redone).
+FACES_VERSION = 1
+
+EXPRESSIONS = ("smiling", "laughing", "surprised", "neutral", "eyes_closed")
+
+# The mesh's face-presence score: real faces score 0.9-1.0 unless tiny, turned away or covered;
+# a cat (scikit-image's chelsea) scored 0.58, shop signs and a hand 0.63-0.75.
+MIN_MESH_SCORE = 0.8
+MESH_CROP_SCALE = 1.5  # mesh crop side / detection box side (MediaPipe's)
+
+# Mesh indices (MediaPipe's canonical face mesh). "Right"/"left" are the subject's.
+RIGHT_EYE_CORNERS = (33, 133)  # outer, inner
+LEFT_EYE_CORNERS = (263, 362)  # outer, inner
+# Eyelid contours, a closed polygon each: lower lid outer -> inner, then upper lid inner -> outer.
+RIGHT_EYE_CONTOUR = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
+LEFT_EYE_CONTOUR = (263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466)
+FACE_OVAL = (
+    *(10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377),
+    *(152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109),
+)
+RIGHT_IRIS = slice(468, 473)  # centre, then 4 points on the iris edge
+LEFT_IRIS = slice(473, 478)
+
+
+@dataclass(frozen=True)
+class FoundFace:
+    box: tuple[float, float, float, float]  # x, y, w, h
+    score: float
+    left_eye: tuple[float, float]  # the subject's own left pupil centre
+    right_eye: tuple[float, float]
+    expression: str  # one of EXPRESSIONS
+    landmarks: np.ndarray  # float32 (478, 2): 468 mesh points + 2 x 5 iris points, pixels
+
+    def scaled(self, factor: float) -> FoundFace:
+        """The same face with every coordinate times `factor` (e.g. reduced decode -> original)."""
+        x, y, w, h = self.box
+        return replace(
+            self,
+            box=(x * factor, y * factor, w * factor, h * factor),
+            left_eye=(self.left_eye[0] * factor, self.left_eye[1] * factor),
+            right_eye=(self.right_eye[0] * factor, self.right_eye[1] * factor),
+            landmarks=(self.landmarks * np.float32(factor)).astype(np.float32),
+        )
+
+
+@dataclass(frozen=True)
+class EyeRecipe:
+    """How the pupils are found (bench/eval_pupils.py compares recipes; find_faces uses DEFAULT)."""
+
+    iris_crop_scale: float = 2.3  # eye crop side / eye corner distance (MediaPipe: 2.3)
+
+
+DEFAULT_RECIPE = EyeRecipe()
+
+
+def find_faces(rgb: np.ndarray, model_dir: Path) -> list[FoundFace]:
+    """Faces in an RGB uint8 image (H x W x 3), largest box first."""
+    return faces_with(rgb, get_face_models(model_dir), DEFAULT_RECIPE)
+
+
+def faces_with(rgb: np.ndarray, models: FaceModels, recipe: EyeRecipe) -> list[FoundFace]:
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"expected an RGB uint8 image, got {rgb.dtype} {rgb.shape}")
+    faces = []
+    for detection in detect(rgb, models):
+        face = face_at(rgb, models, detection, recipe)
+        if face is not None:
+            faces.append(face)
+    faces.sort(key=lambda f: f.box[2] * f.box[3], reverse=True)
+    return faces
+
+
+# BlazeFace short range, twice: the whole image letterboxed to its own 128x128 input (faces
+# down to about 1/6 of the long side) and the image at long side 384 on a slightly larger canvas
+# (the model is fully convolutional), where faces of 20 px score high and faces down to about
+# 14 px (45 px on the gallery's 1280 px decode) score above CANDIDATE_SCORE. A candidate is
+# confirmed by running the detector again on a crop around it, zoomed so the face is 40-50 px.
+# The full-range model finds no smaller faces than short range at the same input size, costs 4x
+# as much per pixel and cannot be resized in LiteRT (README, Faces section: measurements).
+WHOLE_PASS = DetectorPass(SHORT_RANGE, 128, square=True)
+SMALL_FACES_PASS = DetectorPass(SHORT_RANGE, 384, square=False, min_score=0.2)
+CANDIDATE_ZOOM = 2.8  # zoomed crop side / candidate box side
+MAX_CANDIDATES = 8
+
+
+def detect(rgb: np.ndarray, models: FaceModels) -> list[Detection]:
+    """Faces in the image, each once, the best-scoring detection of overlapping ones."""
+    found = models.detect(rgb, WHOLE_PASS)
+    candidates = []
+    for detection in models.detect(rgb, SMALL_FACES_PASS):
+        if detection.score >= SHORT_RANGE.min_score:
+            found.append(detection)
+        else:
+            candidates.append(detection)
+    for candidate in sorted(candidates, key=lambda d: -d.score)[:MAX_CANDIDATES]:
+        found.extend(_confirm(rgb, models, candidate))
+    return merge_detections(found)
+
+
+def _confirm(rgb: np.ndarray, models: FaceModels, candidate: Detection) -> list[Detection]:
+    """Detections in a zoomed crop around a weak candidate, in image coordinates."""
+    x0, y0, x1, y1 = candidate.box
+    half = max(x1 - x0, y1 - y0) * CANDIDATE_ZOOM / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    height, width = rgb.shape[:2]
+    left, top = max(0, int(cx - half)), max(0, int(cy - half))
+    right, bottom = min(width, math.ceil(cx + half)), min(height, math.ceil(cy + half))
+    if right - left < 8 or bottom - top < 8:
+        return []
+    shift = np.array([left, top], np.float32)
+    return [
+        Detection(
+            box=(d.box[0] + left, d.box[1] + top, d.box[2] + left, d.box[3] + top),
+            score=d.score,
+            keypoints=d.keypoints + shift,
+        )
+        for d in models.detect(rgb[top:bottom, left:right], WHOLE_PASS)
+    ]
+
+
+def face_at(
+    rgb: np.ndarray, models: FaceModels, detection: Detection, recipe: EyeRecipe
+) -> FoundFace | None:
+    """Mesh, pupils and expression for one detection; None when the mesh finds no face."""
+    x0, y0, x1, y1 = detection.box
+    eyes = detection.keypoints[1] - detection.keypoints[0]  # right eye -> left eye
+    crop = Crop(
+        centre=((x0 + x1) / 2, (y0 + y1) / 2),
+        side=max(x1 - x0, y1 - y0) * MESH_CROP_SCALE,
+        axis=_unit(eyes),
+    )
+    mesh, score = models.mesh(rgb, crop)
+    if score < MIN_MESH_SCORE:
+        return None
+    points = mesh[:, :2]
+    (right_eye, right_iris), (left_eye, left_iris) = refine_eyes(rgb, points, models, recipe)
+    landmarks = np.vstack([points, right_iris, left_iris]).astype(np.float32)
+    return FoundFace(
+        box=(float(x0), float(y0), float(x1 - x0), float(y1 - y0)),
+        score=float(detection.score),
+        left_eye=(float(left_eye[0]), float(left_eye[1])),
+        right_eye=(float(right_eye[0]), float(right_eye[1])),
+        expression=estimate_expression(landmarks),
+        landmarks=landmarks,
+    )
+
+
+def refine_eyes(
+    rgb: np.ndarray,
+    mesh: np.ndarray,
+    models: FaceModels,
+    recipe: EyeRecipe = DEFAULT_RECIPE,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """((right pupil, right iris points (5, 2)), (left pupil, left iris points)) from the mesh.
+
+    The iris model knows one eye (the subject's right): the left eye's crop is mirrored.
+    """
+    found = []
+    for (outer, inner), mirrored in ((RIGHT_EYE_CORNERS, False), (LEFT_EYE_CORNERS, True)):
+        a, b = mesh[outer].astype(np.float64), mesh[inner].astype(np.float64)
+        along = b - a if not mirrored else a - b  # image-rightwards on an upright face
+        crop = Crop(
+            centre=tuple((a + b) / 2),
+            side=max(float(np.hypot(*(b - a))), 1.0) * recipe.iris_crop_scale,
+            axis=_unit(along),
+            mirrored=mirrored,
+        )
+        _, iris = models.iris(rgb, crop)
+        found.append((iris[0], iris))
+    return found[0], found[1]
+
+
+def estimate_expression(landmarks: np.ndarray) -> str:
+    """One of EXPRESSIONS by a rule on the mesh's geometry (measures: expression_measures).
+
+    In order: eyes shut (lid gap under 12% of the eye's width); surprised (mouth open over a
+    third of its width, corners not lifted, brows raised 0.4 eye distances above the eyes);
+    laughing (corners lifted and mouth open over a quarter of its width); smiling (corners
+    lifted above the upper lip's middle by 2% of the eye distance); else neutral. A rough
+    estimate: the thresholds were set on scikit-image's astronaut (smiling, teeth showing:
+    eye opening 0.37, mouth opening 0.17, corner lift 0.05, brows 0.34) and edited meshes,
+    not on a labelled set.
+    """
+    m = expression_measures(landmarks)
+    lifted = m["corner_lift"] > 0.02
+    if m["eye_opening"] < 0.12:
+        return "eyes_closed"
+    if m["mouth_opening"] > 0.33 and not lifted and m["brow_raise"] > 0.4:
+        return "surprised"
+    if lifted and m["mouth_opening"] > 0.25:
+        return "laughing"
+    if lifted:
+        return "smiling"
+    return "neutral"
+
+
+def expression_measures(landmarks: np.ndarray) -> dict[str, float]:
+    """Scale-free measures of a face, in a frame turned so the eyes are level.
+
+    - eye_opening: lid gap / eye width, mean of both eyes (about 0.3 open, under 0.1 shut);
+    - mouth_opening: inner-lip gap / mouth width;
+    - corner_lift: how far the mouth corners sit above the upper lip's inner middle, / eye
+      distance (negative when they sit below it);
+    - brow_raise: brow height above the eyes' centre line, / eye distance.
+    """
+    pts = landmarks[:, :2].astype(np.float64)
+    right = pts[list(RIGHT_EYE_CONTOUR)].mean(axis=0)
+    left = pts[list(LEFT_EYE_CONTOUR)].mean(axis=0)
+    axis = _unit(left - right)
+    normal = np.array([-axis[1], axis[0]])  # points down the face
+    eye_distance = max(float(np.hypot(*(left - right))), 1e-6)
+
+    def down(i: int) -> float:  # how far down the face a point is, from the eye line
+        return float((pts[i] - right) @ normal)
+
+    def gap(a: int, b: int) -> float:
+        return max(float(np.hypot(*(pts[a] - pts[b]))), 1e-6)
+
+    return {
+        "eye_opening": (gap(159, 145) / gap(33, 133) + gap(386, 374) / gap(263, 362)) / 2,
+        "mouth_opening": gap(13, 14) / gap(61, 291),
+        "corner_lift": (down(13) - (down(61) + down(291)) / 2) / eye_distance,
+        "brow_raise": -(down(105) + down(334)) / 2 / eye_distance,
+    }
+
+
+def eye_regions(face: FoundFace) -> tuple[np.ndarray, np.ndarray]:
+    """(left eye, right eye) eyelid contours as closed polygons (16, 2) float32, subject's sides."""
+    return face.landmarks[list(LEFT_EYE_CONTOUR)], face.landmarks[list(RIGHT_EYE_CONTOUR)]
+
+
+def face_oval(face: FoundFace) -> np.ndarray:
+    """The face outline (forehead, cheeks, chin) as a closed polygon (36, 2) float32."""
+    return face.landmarks[list(FACE_OVAL)]
+
+
+def iris_radius(face: FoundFace) -> float:
+    """Mean iris radius in pixels (both eyes: centre to the 4 edge points)."""
+    radii = []
+    for part in (RIGHT_IRIS, LEFT_IRIS):
+        iris = face.landmarks[part]
+        radii.append(np.hypot(*(iris[1:] - iris[0]).T).mean())
+    return float(np.mean(radii))
+
+
+def _unit(vector: np.ndarray) -> tuple[float, float]:
+    length = math.hypot(float(vector[0]), float(vector[1]))
+    if length < 1e-9:
+        return (1.0, 0.0)
+    return (float(vector[0]) / length, float(vector[1]) / length)
