@@ -50,14 +50,12 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
     if not user.is_authenticated or photo.owner_id != user.pk:
         raise PermissionDenied("Only the owner can make variants of this photo.")
     sources = [photo]
-    if spec.photo is not None:
-        if spec.photo == photo.pk:
+    for other in spec.source_photos():
+        if other == photo.pk:
             raise UnusableBackground("photo", "choose another photo as the background")
-        background = usable_backgrounds(user).filter(pk=spec.photo).first()
+        background = usable_backgrounds(user).filter(pk=other).first()
         if background is None:
-            raise UnusableBackground(
-                "photo", f"there is no photo {spec.photo} among your own photos"
-            )
+            raise UnusableBackground("photo", f"there is no photo {other} among your own photos")
         sources.append(background)
     canonical = spec.canonical()
     existing = Variant.objects.filter(photo=photo, spec=canonical).first()

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from effects.actions import delete_variant, request_variant
 from effects.models import Variant
-from effects.spec import EFFECTS, EffectSpec, SpecError, parse_spec, request_json_schema
+from effects.spec import EFFECT_NAMES, EffectSpec, SpecError, parse_spec, request_json_schema
 from focal.parsers import JSONParser
 from focal.schema import errors
 from gallery.api import AbsoluteUrls
@@ -102,7 +102,7 @@ def spec_from_request(request: Request) -> EffectSpec:
         if problem is not None:
             field = ".".join(str(part) for part in problem.absolute_path) or "body"
             raise SpecError(field, f"{problem.message}, as the API takes it")
-    raise SpecError("effect", f"write it as one of: {', '.join(EFFECTS)} (for {spec.effect})")
+    raise SpecError("effect", f"write it as one of: {', '.join(EFFECT_NAMES)} (for {spec.effect})")
 
 
 @extend_schema(tags=["effects"])

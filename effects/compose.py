@@ -144,14 +144,6 @@ def cover(photo: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.ascontiguousarray(resized[top : top + height, left : left + width])
 
 
-def parse_hex_color(text: str) -> tuple[int, int, int]:
-    """'#00ff00' -> (0, 255, 0)."""
-    value = text.lstrip("#")
-    if len(value) != 6:
-        raise ValueError(f"not a #rrggbb colour: {text!r}")
-    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-
 def _normalise(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """numerator / denominator, with a push-pull fill where the denominator is tiny."""
     estimate = numerator / np.maximum(denominator, 1e-6)[..., None]

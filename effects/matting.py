@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from effects.fields import Point, Subject
 from effects.segmentation import BACKGROUND, PERSON, VOC_LABELS, GridLogits, Segmenter
-from effects.spec import Point, Subject
 from focal.usererror import UserError
 
 WORK_SIDE = 640

@@ -13,13 +13,6 @@ from gallery.models import Photo, Status
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-EFFECT_TITLES = {
-    "portrait": "Portrait",
-    "background": "New background",
-    "colorpop": "Colour pop",
-    "cutout": "Cut-out",
-}
-
 
 class VariantQuerySet(models.QuerySet["Variant"]):
     def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> VariantQuerySet:
@@ -77,37 +70,19 @@ class Variant(models.Model):
 
     @property
     def title(self) -> str:
-        """What kind of effect this is, e.g. "Portrait"."""
-        from effects.spec import parse_canonical
+        """What kind of effect this is, e.g. "Portrait" (effects.registry)."""
+        from effects.registry import EFFECTS
 
-        return EFFECT_TITLES.get(parse_canonical(self.spec).effect, "Effect")
+        effect = EFFECTS.get(self.effect)
+        return effect.title if effect else "Effect"
 
     @property
     def details(self) -> str:
         """What makes this variant different from its siblings, e.g.
         "tapped at 52%, 40% (person) · blur 50 · lens bokeh"."""
-        from effects.spec import Point, parse_canonical
+        from effects.spec import parse_canonical
 
-        spec = parse_canonical(self.spec)
-        subject = spec.subject
-        if isinstance(subject, Point):
-            chosen = f"tapped at {round(subject.x * 100)}%, {round(subject.y * 100)}%"
-        elif subject == "auto":
-            chosen = "automatic subject"
-        else:
-            chosen = subject
-        if self.subject and (isinstance(subject, Point) or subject == "auto"):
-            chosen += f" ({self.subject})"  # what the render found there
-        parts = [chosen]
-        if spec.blur is not None:
-            parts.append(f"blur {spec.blur}")
-        if spec.bokeh is not None:
-            parts.append("lens bokeh" if spec.bokeh == "disc" else "soft bokeh")
-        if spec.color:
-            parts.append(f"colour {spec.color}")
-        if spec.photo:
-            parts.append(f"photo #{spec.photo} behind")
-        return " · ".join(parts)
+        return " · ".join(parse_canonical(self.spec).describe(self.subject))
 
     @property
     def label(self) -> str:

@@ -81,7 +81,8 @@ def _render_and_record(variant: Variant) -> str:
     variant_id = variant.pk
     started = time.perf_counter()
     spec = parse_canonical(variant.spec)
-    behind = None if spec.photo is None else _background_photo(variant.photo.owner, spec.photo)
+    sources = spec.source_photos()
+    behind = _background_photo(variant.photo.owner, sources[0]) if sources else None
     path = files.media_path(str(variant.photo.original.name))
     side = side_for_pixels(variant.photo.width, variant.photo.height, RENDER_MAX_PIXELS)
     # The largest of: decoding the photo, decoding the background beside it, rendering.
@@ -96,7 +97,8 @@ def _render_and_record(variant: Variant) -> str:
             background = load_rgb(
                 files.media_path(str(behind.original.name)), max_side=max(original.shape[:2])
             )
-        segmenter = get_segmenter(settings.FOCAL_MODEL_DIR)
+        needs = spec.definition.needs
+        segmenter = get_segmenter(settings.FOCAL_MODEL_DIR) if "segmenter" in needs else None
         result = render(original, spec, segmenter, background)
         encoded_at = time.perf_counter()
         extension = "png" if result.format == "PNG" else "jpg"

@@ -3,105 +3,139 @@
 Two ways in: `parse_spec(dict)` for API/form input (JSON-like, validated field by field) and
 `parse_canonical(str)` for stored specs. `EffectSpec.canonical()` is the cache key of a variant:
 defaults are filled in, fields come in a fixed order and click coordinates are rounded, so two
-requests that would render the same image get the same string.
+requests that would render the same image get the same string. The fields of each effect, and
+their order, come from the effects table (effects.registry).
 
-Grammar of the canonical form (fields always in this order, all present):
+Grammar of the canonical form (fields always in the table's order, all present):
     portrait:subject=<S>,blur=<0..100>,bokeh=<gaussian|disc>
     background:subject=<S>,color=#rrggbb    |    background:subject=<S>,photo=<id>
     colorpop:subject=<S>
     cutout:subject=<S>
     <S> := auto | <VOC class name> | point(<x>,<y>)    with x, y in [0, 1], at most 3 decimals
+A value never holds a "," except inside parentheses.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from effects.segmentation import VOC_LABELS
-from focal.usererror import UserError
+from effects.fields import POINT_DECIMALS, Point, SpecError
+from effects.registry import (
+    DEFAULT_BLUR,
+    DEFAULT_BOKEH,
+    DEFAULT_SUBJECT,
+    EFFECTS,
+    SUBJECT_CLASSES,
+    Effect,
+    all_fields,
+)
 
-EFFECTS = ("portrait", "background", "colorpop", "cutout")
-BOKEH_SHAPES = ("gaussian", "disc")
-SUBJECT_CLASSES = VOC_LABELS[1:]  # "background" cannot be a subject
-DEFAULT_SUBJECT = "auto"  # one click works on a cat as on a person
-DEFAULT_BLUR = 50
-DEFAULT_BOKEH = "gaussian"
-POINT_DECIMALS = 3  # 1/1000 of the frame: clicks closer than that render the same variant
+__all__ = [
+    "DEFAULT_BLUR",
+    "DEFAULT_BOKEH",
+    "DEFAULT_SUBJECT",
+    "EFFECT_NAMES",
+    "POINT_DECIMALS",
+    "SUBJECT_CLASSES",
+    "EffectSpec",
+    "Point",
+    "SpecError",
+    "parse_canonical",
+    "parse_spec",
+    "request_json_schema",
+]
 
-_FIELDS: dict[str, tuple[str, ...]] = {
-    "portrait": ("subject", "blur", "bokeh"),
-    "background": ("subject", "color", "photo"),
-    "colorpop": ("subject",),
-    "cutout": ("subject",),
-}
-_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-_DIGITS = re.compile(r"[0-9]{1,19}")  # 2**63 - 1 has 19 digits
-_POINT = re.compile(r"point\((?P<x>[^,()]*),(?P<y>[^,()]*)\)")
-_CANONICAL_PARAM = re.compile(r"(?P<key>[a-z]+)=(?P<value>point\([^()]*\)|[^,]*)(?:,|$)")
-
-
-class SpecError(UserError, ValueError):
-    """Invalid effect parameters: `message` ("field: reason") is for the person who sent them."""
-
-    code = "invalid"
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+EFFECT_NAMES = tuple(EFFECTS)
+_KNOWN_FIELDS = frozenset(all_fields())
+_CANONICAL_PARAM = re.compile(r"(?P<key>[a-z]+)=(?P<value>[a-z]*\([^()]*\)|[^,]*)(?:,|$)")
 
 
-@dataclass(frozen=True)
-class Point:
-    """A click in relative image coordinates: (0, 0) top left, (1, 1) bottom right."""
-
-    x: float
-    y: float
-
-
-Subject = str | Point  # "auto", a VOC class name, or a Point
-
-
-@dataclass(frozen=True)
 class EffectSpec:
+    """An effect and its validated parameters; equal specs render equal images.
+
+    Parameters read as attributes (`spec.blur`); a field the effect does not take reads None.
+    Build one with parse_spec() or parse_canonical(); the constructor trusts its input.
+    """
+
+    __slots__ = ("effect", "_params")
     effect: str
-    subject: Subject = DEFAULT_SUBJECT
-    blur: int | None = None  # portrait only
-    bokeh: str | None = None  # portrait only
-    color: str | None = None  # background only, "#rrggbb"
-    photo: int | None = None  # background only, a Photo id
+    _params: tuple[tuple[str, Any], ...]
+
+    def __init__(self, effect: str, **params: Any) -> None:
+        object.__setattr__(self, "effect", effect)
+        object.__setattr__(self, "_params", tuple(sorted(params.items())))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("an EffectSpec cannot be changed")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in _KNOWN_FIELDS:
+            raise AttributeError(name)
+        return self.params.get(name)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._params)
+
+    @property
+    def definition(self) -> Effect:
+        return EFFECTS[self.effect]
 
     @property
     def output_format(self) -> str:
-        """Cut-outs need an alpha channel; everything else is a photo."""
-        return "PNG" if self.effect == "cutout" else "JPEG"
+        return self.definition.output_format
+
+    def source_photos(self) -> list[int]:
+        """Ids of the other photos whose pixels this variant uses (e.g. the background)."""
+        params = self.params
+        return [
+            params[f.name]
+            for f in self.definition.fields
+            if f.source_photo and params.get(f.name) is not None
+        ]
 
     def canonical(self) -> str:
-        values = {
-            "subject": _subject_text(self.subject),
-            "blur": None if self.blur is None else str(self.blur),
-            "bokeh": self.bokeh,
-            "color": self.color,
-            "photo": None if self.photo is None else str(self.photo),
-        }
-        params = [f"{key}={values[key]}" for key in _FIELDS[self.effect] if values[key] is not None]
-        return f"{self.effect}:{','.join(params)}"
+        params = self.params
+        text = [
+            f"{f.name}={f.text(params[f.name])}"
+            for f in self.definition.fields
+            if params.get(f.name) is not None
+        ]
+        return f"{self.effect}:{','.join(text)}"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict that parse_spec() turns back into an equal spec."""
+        params = self.params
         data: dict[str, Any] = {"effect": self.effect}
-        if isinstance(self.subject, Point):
-            data["subject"] = {"x": self.subject.x, "y": self.subject.y}
-        else:
-            data["subject"] = self.subject
-        for key in ("blur", "bokeh", "color", "photo"):
-            if getattr(self, key) is not None:
-                data[key] = getattr(self, key)
+        for f in self.definition.fields:
+            if params.get(f.name) is not None:
+                data[f.name] = f.json(params[f.name])
         return data
+
+    def describe(self, found: str = "") -> list[str]:
+        """The words that set this variant apart, e.g. ["automatic subject (cat)", "blur 50"];
+        `found` is what the render recorded (the subject class)."""
+        params = self.params
+        words = []
+        for f in self.definition.fields:
+            if params.get(f.name) is not None:
+                said = f.describe(params[f.name], found)
+                if said:
+                    words.append(said)
+        return words
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EffectSpec):
+            return NotImplemented
+        return (self.effect, self._params) == (other.effect, other._params)
+
+    def __hash__(self) -> int:
+        return hash((self.effect, self._params))
+
+    def __repr__(self) -> str:
+        return f"EffectSpec({self.canonical()!r})"
 
     def __str__(self) -> str:
         return self.canonical()
@@ -111,35 +145,33 @@ def parse_spec(data: Mapping[str, Any]) -> EffectSpec:
     """Validate a JSON-like dict such as {"effect": "portrait", "subject": "auto", "blur": 50}."""
     if not isinstance(data, Mapping):
         raise SpecError("effect", "the effect parameters must be an object")
-    effect = data.get("effect")
-    if not isinstance(effect, str) or effect.strip().lower() not in EFFECTS:
+    name = data.get("effect")
+    if not isinstance(name, str) or name.strip().lower() not in EFFECTS:
         raise SpecError("effect", f"choose one of: {', '.join(EFFECTS)}")
-    effect = effect.strip().lower()
-    allowed = _FIELDS[effect]
+    effect = EFFECTS[name.strip().lower()]
+    allowed = [f.name for f in effect.fields]
     for key in data:
         if key != "effect" and key not in allowed:
-            if key in {"subject", "blur", "bokeh", "color", "photo"}:
-                raise SpecError(str(key), f"{key} does not apply to the {effect} effect")
-            raise SpecError(str(key), f"unknown parameter; {effect} takes: {', '.join(allowed)}")
-    subject = _parse_subject(data.get("subject", DEFAULT_SUBJECT))
-    if effect == "portrait":
-        return EffectSpec(
-            effect,
-            subject,
-            blur=_parse_blur(data.get("blur", DEFAULT_BLUR)),
-            bokeh=_parse_bokeh(data.get("bokeh", DEFAULT_BOKEH)),
-        )
-    if effect == "background":
-        has_color = data.get("color") is not None
-        has_photo = data.get("photo") is not None
-        if has_color == has_photo:
+            if key in _KNOWN_FIELDS:
+                raise SpecError(str(key), f"{key} does not apply to the {effect.name} effect")
             raise SpecError(
-                "color", "give exactly one background: a color (#rrggbb) or a photo (its id)"
+                str(key), f"unknown parameter; {effect.name} takes: {', '.join(allowed)}"
             )
-        if has_color:
-            return EffectSpec(effect, subject, color=_parse_color(data["color"]))
-        return EffectSpec(effect, subject, photo=_parse_photo(data["photo"]))
-    return EffectSpec(effect, subject)
+    if effect.one_of:
+        given = [key for key in effect.one_of if data.get(key) is not None]
+        if len(given) != 1:
+            reason = effect.one_of_reason or f"give exactly one of: {', '.join(effect.one_of)}"
+            raise SpecError(effect.one_of[0], reason)
+    params: dict[str, Any] = {}
+    for f in effect.fields:
+        if f.name in effect.one_of:
+            if data.get(f.name) is not None:
+                params[f.name] = f.parse(data[f.name])
+        elif f.name in data or f.default is None:
+            params[f.name] = f.parse(data.get(f.name))
+        else:
+            params[f.name] = f.default
+    return EffectSpec(effect.name, **params)
 
 
 def parse_canonical(text: str) -> EffectSpec:
@@ -163,157 +195,26 @@ def parse_canonical(text: str) -> EffectSpec:
     return parse_spec(data)
 
 
-def _parse_subject(value: Any) -> Subject:
-    if isinstance(value, Mapping):
-        if set(value) != {"x", "y"}:
-            raise SpecError("subject", 'a point needs exactly "x" and "y"')
-        return _point(value["x"], value["y"])
-    if not isinstance(value, str):
-        raise SpecError("subject", "expected auto, a class name such as person, or a point x,y")
-    text = value.strip().lower()
-    if text == "auto" or text in SUBJECT_CLASSES:
-        return text
-    point = _POINT.fullmatch(text)
-    if point is not None:
-        return _point(point["x"], point["y"])
-    if text.count(",") == 1:
-        x, y = text.split(",")
-        return _point(x, y)
-    raise SpecError(
-        "subject",
-        f"unknown subject {value.strip()[:40]!r}; use auto, a point x,y, or one of: "
-        + ", ".join(SUBJECT_CLASSES),
-    )
-
-
-def _point(x: Any, y: Any) -> Point:
-    coordinates = []
-    for value in (x, y):
-        number = _number(value)
-        if number is None or not 0.0 <= number <= 1.0:
-            raise SpecError(
-                "subject", "point coordinates are fractions of the image between 0 and 1"
-            )
-        # round() then float(): canonical text and the stored value agree exactly.
-        coordinates.append(float(round(number, POINT_DECIMALS)) + 0.0)  # + 0.0 turns -0.0 into 0.0
-    return Point(coordinates[0], coordinates[1])
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _parse_blur(value: Any) -> int:
-    number = _number(value)
-    if number is None or number != int(number) or not 0 <= number <= 100:
-        raise SpecError("blur", "blur is a whole number from 0 (none) to 100 (strongest)")
-    return int(number)
-
-
-def _parse_bokeh(value: Any) -> str:
-    text = value.strip().lower() if isinstance(value, str) else None
-    if text not in BOKEH_SHAPES:
-        raise SpecError("bokeh", f"choose one of: {', '.join(BOKEH_SHAPES)}")
-    return text
-
-
-def _parse_color(value: Any) -> str:
-    if not isinstance(value, str) or not _COLOR.fullmatch(value.strip()):
-        raise SpecError("color", "expected a colour in the form #rrggbb, e.g. #00ff00")
-    return value.strip().lower()
-
-
-def _parse_photo(value: Any) -> int:
-    # Integers (and digit strings) stay exact: through float, ids above 2**53 would change.
-    number: float | int | None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
-        number = int(value.strip())
-    else:
-        number = _number(value)
-    if number is None or number != int(number) or number < 1 or number > 2**63 - 1:
-        raise SpecError("photo", "expected the id of one of your photos (a positive number)")
-    return int(number)
-
-
-def _subject_text(subject: Subject) -> str:
-    if isinstance(subject, Point):
-        return f"point({_decimal(subject.x)},{_decimal(subject.y)})"
-    return subject
-
-
-def _decimal(value: float) -> str:
-    text = f"{value:.{POINT_DECIMALS}f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-# Points as the API takes them: "x,y" fractions with at most 6 decimals, or {"x": .., "y": ..}.
-_FRACTION = r"(0(\.[0-9]{1,6})?|1(\.0{1,6})?)"
-_FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
-    "subject": {
-        "description": "auto (the most prominent subject), a PASCAL VOC class, or a point "
-        'of the photo: "x,y" or {"x", "y"}, fractions of the width and height (default auto).',
-        "anyOf": [
-            {"type": "string", "enum": ["auto", *SUBJECT_CLASSES]},
-            {"type": "string", "pattern": f"^{_FRACTION},{_FRACTION}$"},
-            {
-                "type": "object",
-                "properties": {
-                    "x": {"type": "number", "minimum": 0, "maximum": 1},
-                    "y": {"type": "number", "minimum": 0, "maximum": 1},
-                },
-                "required": ["x", "y"],
-                "additionalProperties": False,
-            },
-        ],
-    },
-    "blur": {"type": "integer", "minimum": 0, "maximum": 100, "default": DEFAULT_BLUR},
-    "bokeh": {"type": "string", "enum": list(BOKEH_SHAPES), "default": DEFAULT_BOKEH},
-    "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$", "description": "#rrggbb"},
-    "photo": {
-        "type": "integer",
-        "minimum": 1,
-        "maximum": 2**63 - 1,
-        "description": "The id of one of your own photos to put behind the subject.",
-    },
-}
-
-
 def request_json_schema() -> dict[str, Any]:
     """The JSON Schema of what the API accepts for a new variant, derived from the effects
-    table: one alternative per effect (two for background: a colour or a photo), exact types,
-    no other fields. The OpenAPI schema shows it and the API validates bodies against it;
-    parse_spec() then reads the (valid) body, as it reads the page's form."""
-
-    def alternative(effect: str, fields: tuple[str, ...], required: tuple[str, ...] = ()) -> Any:
-        return {
-            "title": effect if not required else f"{effect} ({required[0]})",
-            "type": "object",
-            "properties": {
-                "effect": {"type": "string", "enum": [effect]},
-                **{name: _FIELD_SCHEMAS[name] for name in fields},
-            },
-            "required": ["effect", *required],
-            "additionalProperties": False,
-        }
-
+    table: one alternative per effect (one per field of its one-of group, e.g. a background
+    colour or photo), exact types, no other fields. The OpenAPI schema shows it and the API
+    validates bodies against it; parse_spec() then reads the (valid) body, as it reads the
+    page's form."""
     alternatives = []
-    for effect, fields in _FIELDS.items():
-        if effect == "background":  # exactly one of color and photo
-            alternatives.append(alternative(effect, ("subject", "color"), ("color",)))
-            alternatives.append(alternative(effect, ("subject", "photo"), ("photo",)))
-        else:
-            alternatives.append(alternative(effect, fields))
+    for effect in EFFECTS.values():
+        for chosen in effect.one_of or (None,):
+            fields = [f for f in effect.fields if f.name not in effect.one_of or f.name == chosen]
+            alternatives.append(
+                {
+                    "title": effect.name if chosen is None else f"{effect.name} ({chosen})",
+                    "type": "object",
+                    "properties": {
+                        "effect": {"type": "string", "enum": [effect.name]},
+                        **{f.name: dict(f.schema) for f in fields},
+                    },
+                    "required": ["effect", *([chosen] if chosen else [])],
+                    "additionalProperties": False,
+                }
+            )
     return {"oneOf": alternatives}

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from effects.actions import delete_variant, request_variant
 from effects.models import Variant
+from effects.registry import EFFECTS
 from effects.spec import parse_spec
 from focal.auth import AuthenticatedHttpRequest, request_user
 from gallery import files
@@ -36,14 +37,16 @@ def variant_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     )
 
 
-# The page's form has one button per effect and every effect's fields; each button uses its own.
-FORM_ACTIONS = {
-    "portrait": ("portrait", ("subject", "blur", "bokeh")),
-    "colorpop": ("colorpop", ("subject",)),
-    "cutout": ("cutout", ("subject",)),
-    "background-color": ("background", ("subject", "color")),
-    "background-photo": ("background", ("subject", "photo")),
+# The page's form has one button per way of asking for an effect (effects.registry: the
+# effect's name, or one per choice such as "background-color") and every effect's fields;
+# each button sends its own.
+FORM_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    action: (effect.name, fields)
+    for effect in EFFECTS.values()
+    for action, fields in effect.forms.items()
 }
+# How the page's script sends each field in its JSON body ("number" or "text").
+FORM_KINDS: dict[str, str] = {f.name: f.form for effect in EFFECTS.values() for f in effect.fields}
 
 
 def form_spec(form: QueryDict) -> dict[str, str]:

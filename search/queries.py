@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
 
+from focal import colours
 from focal.usererror import UserError
 from gallery import memory
 from gallery.imaging import CorruptImage, ImageTooLarge, inspect_image
@@ -24,7 +25,6 @@ from search.text import TextQuery
 
 MAX_K = 100
 MAX_COLOURS = 3
-_HEX = re.compile(r"#?([0-9a-fA-F]{6})")  # fullmatch: "$" would let a newline through
 _K = re.compile(r"[0-9]{1,3}")
 # What the API's schema says of these parameters (search/api.py); the parsers below agree.
 K_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": 10}
@@ -46,10 +46,6 @@ def parse_k(value: str | None, default: int = 10) -> int:
     return k
 
 
-def is_hex_colour(value: str) -> bool:
-    return _HEX.fullmatch(value) is not None
-
-
 def parse_colours(values: Iterable[str]) -> list[tuple[int, int, int]]:
     """Colours given as #RRGGBB, repeated or comma-separated, one to three of them."""
     parts = [part for value in values for part in value.split(",")]
@@ -57,18 +53,15 @@ def parse_colours(values: Iterable[str]) -> list[tuple[int, int, int]]:
         raise QueryError("Give a colour as #RRGGBB, for example #1e90ff.", code="invalid_color")
     if len(parts) > MAX_COLOURS:
         raise QueryError(f"Give at most {MAX_COLOURS} colours.", code="invalid_color")
-    colours = []
+    found = []
     for part in parts:
-        match = _HEX.fullmatch(part)
-        if match is None:
+        try:
+            found.append(colours.parse_hex_colour(part, hash_optional=True))
+        except ValueError:
             raise QueryError(
                 f"“{part[:20]}” is not a colour; use #RRGGBB, like #1e90ff.", code="invalid_color"
-            )
-        hex_digits = match.group(1)
-        colours.append(
-            (int(hex_digits[0:2], 16), int(hex_digits[2:4], 16), int(hex_digits[4:6], 16))
-        )
-    return colours
+            ) from None
+    return found
 
 
 def describe_upload(upload: UploadedFile) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from effects.models import Variant
 from effects.sources import usable_backgrounds
 from effects.spec import DEFAULT_BLUR, SUBJECT_CLASSES
-from effects.views import FORM_ACTIONS
+from effects.views import FORM_ACTIONS, FORM_KINDS
 from gallery.models import Photo, Status
 
 register = template.Library()
@@ -44,5 +44,5 @@ def photo_effects(context: template.Context, photo: Photo) -> dict[str, Any]:
         "default_blur": DEFAULT_BLUR,
         "backgrounds": backgrounds,
         # The page script builds its API requests from the same table as the form fallback.
-        "actions": FORM_ACTIONS,
+        "actions": {"actions": FORM_ACTIONS, "kinds": FORM_KINDS},
     }

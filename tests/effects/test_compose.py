@@ -332,13 +332,6 @@ def test_composite_weights():
     assert np.abs(out[:, 3].astype(int) - 125).max() <= 1
 
 
-def test_parse_hex_color():
-    assert compose.parse_hex_color("#00ff00") == (0, 255, 0)
-    assert compose.parse_hex_color("#A1b2C3") == (0xA1, 0xB2, 0xC3)
-    with pytest.raises(ValueError):
-        compose.parse_hex_color("#fff")
-
-
 @pytest.mark.parametrize(
     "bad",
     [

@@ -143,7 +143,7 @@ def test_every_voc_class_except_background_is_a_subject():
 
 def test_a_spec_object_is_hashable_and_comparable_as_a_cache_key():
     a = parse_spec({"effect": "portrait", "blur": 20})
-    b = EffectSpec("portrait", "auto", blur=20, bokeh="gaussian")
+    b = EffectSpec("portrait", subject="auto", blur=20, bokeh="gaussian")
     assert a == b
     assert len({a, b}) == 1
 

@@ -13,9 +13,10 @@
   const photo = document.getElementById("photo-image");
   const variantUrl = (id) => panel.dataset.variantApi.replace(/0\/$/, `${id}/`);
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
-  // Button value -> [effect, fields it sends]: effects.views.FORM_ACTIONS, rendered by the page.
+  // Button value -> [effect, fields it sends], and how each field is sent (number or text):
+  // effects.views.FORM_ACTIONS and FORM_KINDS, from the effects table, rendered by the page.
   const actionsTable = document.getElementById("effect-actions");
-  const ACTIONS = actionsTable ? JSON.parse(actionsTable.textContent) : {};
+  const { actions: ACTIONS = {}, kinds: KINDS = {} } = actionsTable ? JSON.parse(actionsTable.textContent) : {};
   const STATUS = { pending: "Waiting", processing: "Rendering", ready: "Ready", failed: "Failed" };
   const narrow = window.matchMedia("(max-width: 999px)");
 
@@ -235,7 +236,7 @@
       const body = { effect };
       for (const name of fields) {
         const field = form.elements[name];
-        if (field && field.value !== "") body[name] = name === "blur" || name === "photo" ? Number(field.value) : field.value;
+        if (field && field.value !== "") body[name] = KINDS[name] === "number" ? Number(field.value) : field.value;
       }
       say(`Starting… <progress aria-label="Rendering"></progress>`);
       try {
