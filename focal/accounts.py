@@ -1,19 +1,36 @@
-"""Sign-up. Log in and log out are Django's own views."""
+"""Accounts: sign-up here; log-in, log-out, password change and password reset are Django's own
+views (django.contrib.auth.views) with our templates, plus what Focal adds to them: a message
+after log-out, reset mails sent after the answer, and limits on reset requests."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.core.mail import EmailMultiAlternatives
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 
-from focal.ratelimits import SIGNUPS, count_and_refuse_if_over
+from focal.mail import send_later
+from focal.ratelimits import (
+    PASSWORD_RESETS,
+    PASSWORD_RESETS_PER_ADDRESS,
+    SIGNUPS,
+    count_and_refuse_if_over,
+    email_key,
+)
 
 
 class SignupForm(UserCreationForm):
-    email = forms.EmailField(required=False, help_text="Optional, for password resets.")
+    email = forms.EmailField(
+        required=False, help_text="Optional. Without it a forgotten password cannot be reset."
+    )
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
@@ -32,3 +49,48 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user)
         return redirect("gallery:upload")
     return render(request, "registration/signup.html", {"form": form})
+
+
+class LogOut(auth_views.LogoutView):
+    """Django's log-out (POST only), then the next page says so."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You are logged out.")
+        return response
+
+
+class ResetForm(PasswordResetForm):
+    """Django's reset form, its mail sent by the mail thread (focal.mail): the answer takes the
+    same time whether or not the address has an account."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        send_later(EmailMultiAlternatives(subject, body, from_email, [to_email]))
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    form_class = ResetForm
+    template_name = "accounts/password_reset_form.html"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    email_template_name = "accounts/password_reset_email.txt"
+
+    @property
+    def extra_email_context(self) -> dict[str, Any]:  # type: ignore[override]
+        return {"hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # Counted for any address, an account's or not, so a refusal reveals nothing either.
+        count_and_refuse_if_over(self.request, PASSWORD_RESETS_PER_ADDRESS)
+        email = form.cleaned_data["email"]
+        count_and_refuse_if_over(self.request, PASSWORD_RESETS, email_key(email))
+        return super().form_valid(form)

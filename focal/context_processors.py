@@ -8,4 +8,5 @@ def site(request: HttpRequest) -> dict[str, object]:
     return {
         "signup_enabled": settings.FOCAL_SIGNUP_ENABLED,
         "max_upload": upload_limit_text(),
+        "reset_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }

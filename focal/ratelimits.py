@@ -12,6 +12,9 @@ own phase); beyond it the request is refused with 429 and Retry-After until the 
 - API tokens: invalid `Authorization: Token ...` headers per address
   (RateLimitedTokenAuthentication, also used by the permission-checked file views).
 - Sign-up: attempts (form posts) per address.
+- Password resets: requests per email address asked about (whoever asks: the harm is a flood
+  of mails into one inbox), and per client address for any email addresses. Counted whether or
+  not the email address belongs to an account, so a refusal tells nothing about accounts.
 
 Only the attacker's address is refused: somebody else logging in as the same user from another
 address is not affected. People behind the same address (one NAT, one proxy not configured
@@ -77,6 +80,17 @@ SIGNUPS = Limit(
     "Too many sign-ups from your address; try again in {minutes}.",
 )
 
+PASSWORD_RESETS = Limit(
+    "reset-email",
+    "FOCAL_PASSWORD_RESETS",
+    "Too many password resets asked for this email address; try again in {minutes}.",
+)
+PASSWORD_RESETS_PER_ADDRESS = Limit(
+    "reset-address",
+    "FOCAL_PASSWORD_RESETS_PER_ADDRESS",
+    "Too many password resets asked from your address; try again in {minutes}.",
+)
+
 Key = Callable[[str, Any], str]  # django-ratelimit's key function: (group, request) -> key
 
 
@@ -109,6 +123,16 @@ def forwarded_address(request: HttpRequest) -> str:
         return str(ipaddress.ip_address(forwarded))
     except ValueError:
         return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def email_key(email: str) -> Key:
+    """Counts under an email address, from any client address."""
+    normalised = email.strip().casefold()[:254]
+
+    def key(group: str, request: Any) -> str:
+        return normalised
+
+    return key
 
 
 def _user_name_key(user_name: str) -> Key:

@@ -164,6 +164,35 @@ AUTHENTICATION_BACKENDS = ["focal.ratelimits.RateLimitedModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "gallery:home"
+# Password-reset links are Django's tokens: valid for this long, and only until used (the token
+# covers the password hash and the last log-in).
+PASSWORD_RESET_TIMEOUT = env_int("FOCAL_PASSWORD_RESET_HOURS", 24, minimum=1) * 3600
+
+# --- Email (password resets) --------------------------------------------------------------
+# With FOCAL_EMAIL_HOST, mail goes out over SMTP; without it, each message is written as a file
+# in the data directory (or printed, FOCAL_EMAIL_BACKEND=console), so `make run` needs no server.
+_email_host = env_str("FOCAL_EMAIL_HOST")
+_email_backend = env_choice(
+    "FOCAL_EMAIL_BACKEND", "smtp" if _email_host else "file", ("smtp", "file", "console")
+)
+_email_module = {"smtp": "smtp", "file": "filebased", "console": "console"}[_email_backend]
+EMAIL_BACKEND = f"django.core.mail.backends.{_email_module}.EmailBackend"
+if _email_backend == "smtp":
+    if not _email_host:
+        raise ImproperlyConfigured("FOCAL_EMAIL_BACKEND=smtp needs FOCAL_EMAIL_HOST.")
+    EMAIL_HOST = _email_host
+    EMAIL_PORT = env_int("FOCAL_EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("FOCAL_EMAIL_USER", "") or ""
+    EMAIL_HOST_PASSWORD = env_str("FOCAL_EMAIL_PASSWORD", "") or ""
+    # STARTTLS by default (port 587); FOCAL_EMAIL_USE_SSL=1 for implicit TLS (port 465).
+    EMAIL_USE_SSL = env_bool("FOCAL_EMAIL_USE_SSL", False)
+    EMAIL_USE_TLS = env_bool("FOCAL_EMAIL_USE_TLS", not EMAIL_USE_SSL)
+    if EMAIL_USE_SSL and EMAIL_USE_TLS:
+        raise ImproperlyConfigured("Set only one of FOCAL_EMAIL_USE_TLS and FOCAL_EMAIL_USE_SSL.")
+    EMAIL_TIMEOUT = 20
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+DEFAULT_FROM_EMAIL = env_str("FOCAL_EMAIL_FROM", "focal@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -290,6 +319,8 @@ FOCAL_LOGIN_FAILURES = env_rate("FOCAL_LOGIN_FAILURES", "10/15m")
 FOCAL_LOGIN_FAILURES_PER_ADDRESS = env_rate("FOCAL_LOGIN_FAILURES_PER_ADDRESS", "30/15m")
 FOCAL_TOKEN_FAILURES = env_rate("FOCAL_TOKEN_FAILURES", "20/15m")
 FOCAL_SIGNUPS = env_rate("FOCAL_SIGNUPS", "10/h")
+FOCAL_PASSWORD_RESETS = env_rate("FOCAL_PASSWORD_RESETS", "3/h")
+FOCAL_PASSWORD_RESETS_PER_ADDRESS = env_rate("FOCAL_PASSWORD_RESETS_PER_ADDRESS", "20/h")
 # The counts must be shared by every web process: Redis, or a table in the database (made by
 # `migrate`, see FocalConfig). Nothing else uses a cache.
 _ratelimit_cache: dict[str, Any]

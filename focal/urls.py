@@ -13,6 +13,12 @@ from gallery.api import PhotoViewSet
 from gallery.uploads_api import UploadsView, UploadView
 from search.api import SearchView, SimilarPhotosView
 
+
+def _t(name: str) -> str:
+    # Not "registration/...": the admin app's templates of those names come first.
+    return f"accounts/{name}.html"
+
+
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("photos", PhotoViewSet, basename="photo")
@@ -23,7 +29,33 @@ urlpatterns = [
     path("", include("effects.urls")),
     path("", include("camera.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", accounts.LogOut.as_view(), name="logout"),
+    path("accounts/password/reset/", accounts.PasswordReset.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name=_t("password_reset_done")),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name=_t("password_reset_confirm")),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(template_name=_t("password_reset_complete")),
+        name="password_reset_complete",
+    ),
+    path(
+        "accounts/password/change/",
+        auth_views.PasswordChangeView.as_view(template_name=_t("password_change_form")),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name=_t("password_change_done")),
+        name="password_change_done",
+    ),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("admin/", admin.site.urls),
     path("api/photos/bulk/", organise_api.BulkView.as_view(), name="api-bulk"),

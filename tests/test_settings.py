@@ -111,3 +111,41 @@ def test_env_rate_reads_count_per_period_or_off(monkeypatch):
         monkeypatch.setenv("FOCAL_R", bad)
         with pytest.raises(ImproperlyConfigured, match="is not a rate"):
             env.env_rate("FOCAL_R", "5/h")
+
+
+def email_settings(tmp_path, **variables: str) -> list[str]:
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(s.EMAIL_BACKEND, getattr(s, 'EMAIL_HOST', '-'), getattr(s, 'EMAIL_PORT', '-'), "
+    code += "getattr(s, 'EMAIL_HOST_PASSWORD', '-'), getattr(s, 'EMAIL_USE_TLS', '-'), "
+    code += "s.EMAIL_FILE_PATH, s.DEFAULT_FROM_EMAIL, sep='|')"
+    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "focal.settings", "SECRET_KEY": "x"}
+    base["FOCAL_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**base, **variables}, cwd=ROOT,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return result.stdout.strip().split("|") if result.returncode == 0 else [result.stderr]
+
+
+def test_mail_goes_to_files_in_the_data_dir_without_an_smtp_server(tmp_path):
+    backend, _, _, password, _, folder, sender = email_settings(tmp_path)
+    assert backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert (password, folder, sender) == ("", str(tmp_path / "mail"), "focal@localhost")
+    console = email_settings(tmp_path, FOCAL_EMAIL_BACKEND="console")
+    assert console[0] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_mail_goes_over_smtp_when_a_host_is_set(tmp_path):
+    secret = tmp_path / "mail-password"
+    secret.write_text("s3cret\n")
+    variables = {"FOCAL_EMAIL_HOST": "smtp.example.org", "FOCAL_EMAIL_FROM": "photos@example.org"}
+    variables["FOCAL_EMAIL_PASSWORD_FILE"] = str(secret)
+    backend, host, port, password, tls, _, sender = email_settings(tmp_path, **variables)
+    assert backend == "django.core.mail.backends.smtp.EmailBackend"
+    assert (host, port, password, tls, sender) == (
+        "smtp.example.org", "587", "s3cret", "True", "photos@example.org",
+    )  # fmt: skip
+    ssl = email_settings(tmp_path, **variables, FOCAL_EMAIL_PORT="465", FOCAL_EMAIL_USE_SSL="1")
+    assert ssl[2:5] == ["465", "s3cret", "False"]
+    bad = email_settings(tmp_path, FOCAL_EMAIL_BACKEND="smtp")
+    assert "FOCAL_EMAIL_BACKEND=smtp needs FOCAL_EMAIL_HOST" in bad[0]

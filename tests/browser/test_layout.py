@@ -4,7 +4,12 @@ hidden shown, no serious accessibility fault (axe-core), no Content-Security-Pol
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from effects.models import Variant
 from effects.rendering import render_variant
@@ -33,6 +38,8 @@ def demo():
     shared = Photo.objects.filter(owner=users["bob"], moderation="approved").first()
     pending = Photo.objects.filter(visibility=Visibility.PUBLIC, moderation="pending").first()
     assert shared is not None and pending is not None
+    alice.email, alice.first_name, alice.last_name = "alice@example.org", "Alice", "Liddell"
+    alice.save()
     return {
         "users": users,
         "own": astronaut,
@@ -42,8 +49,15 @@ def demo():
     }
 
 
-# (name, who is signed in, address)
-def page_types(demo) -> list[tuple[str, str | None, str]]:
+def reset_link(user) -> str:
+    """The address in a password-reset mail (made when visited: a log-in ends older links)."""
+    user.refresh_from_db()  # the token covers the last log-in
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"/accounts/password/reset/{uid}/{default_token_generator.make_token(user)}/"
+
+
+# (name, who is signed in, address or a function making it)
+def page_types(demo) -> list[tuple[str, str | None, str | Callable[[], str]]]:
     own, shared, variant = demo["own"], demo["shared"], demo["variant"]
     return [
         ("gallery", "alice", "/"),
@@ -63,6 +77,13 @@ def page_types(demo) -> list[tuple[str, str | None, str]]:
         ("review", "mod", "/review/"),
         ("login", None, "/accounts/login/"),
         ("signup", None, "/accounts/signup/"),
+        ("password-reset", None, "/accounts/password/reset/"),
+        ("password-reset-sent", None, "/accounts/password/reset/sent/"),
+        ("password-reset-confirm", None, lambda: reset_link(demo["users"]["alice"])),
+        ("password-reset-bad-link", None, "/accounts/password/reset/MQ/cxyz-0123456789abcdef/"),
+        ("password-reset-complete", None, "/accounts/password/reset/complete/"),
+        ("password-change", "alice", "/accounts/password/change/"),
+        ("password-change-done", "alice", "/accounts/password/change/done/"),
         ("not-found", None, "/no/such/page/"),
         ("not-found-photo", "bob", f"/photos/{own.pk}/"),
     ]
@@ -76,7 +97,7 @@ def test_every_page_type_looks_right(size, demo, open_page, live_server):
         if user not in pages:
             pages[user] = open_page(size, user)
         page = pages[user]
-        response = page.goto(live_server.url + path)
+        response = page.goto(live_server.url + (path() if callable(path) else path))
         assert response is not None
         if name.startswith("not-found"):
             assert response.status == 404
@@ -84,6 +105,9 @@ def test_every_page_type_looks_right(size, demo, open_page, live_server):
             assert page.locator(".topbar").count() == 1, "error pages keep the site's header"
         else:
             assert response.status == 200, (name, response.status)
+        if name == "password-reset-confirm":  # a valid link (after Django's redirect)
+            assert page.url.endswith("/set-password/")
+            assert page.locator("input[name=new_password1]").count() == 1
         if name == "effects":
             page.wait_for_selector(".compare-after:not([hidden])")
             wait_until(page, "() => document.getElementById('compare-after').naturalWidth > 0")
@@ -123,6 +147,29 @@ def test_grid_rows_are_justified_and_photos_uncropped(size, demo, open_page, liv
         }).length"""
     )
     assert overlaps == 0
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_account_menu_and_logging_out(size, demo, open_page, live_server):
+    page = open_page(size, "alice")
+    page.click(".account-menu summary")
+    menu = page.locator(".account-menu .menu")
+    assert "Signed in as Alice Liddell (alice)" in menu.inner_text()
+    box = menu.bounding_box()
+    width = page.viewport_size["width"]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    report = check_page(page, "account-menu", size)
+    screenshot(page, f"account-menu-{size}")
+    page.get_by_role("link", name="Change password").click()
+    page.wait_for_url(live_server.url + "/accounts/password/change/")
+    page.click(".account-menu summary")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.locator(".messages").inner_text().strip() == "You are logged out."
+    assert page.locator(".account-menu").count() == 0
+    logged_out = check_page(page, "logged-out", size)
+    screenshot(page, f"logged-out-{size}")
+    assert not report.faults and not logged_out.faults, f"{report}\n{logged_out}"
 
 
 def test_the_csrf_failure_page_is_in_the_sites_frame(demo, open_page, live_server):
