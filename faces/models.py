@@ -13,12 +13,12 @@ is never overwritten (faces.detection).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.db import models
 
+from effects.faces import FoundFace
 from gallery.models import Photo
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class FaceQuerySet(models.QuerySet["Face"]):
         """Faces of the user's own photos, not in the trash: the ones they may correct."""
         return self.filter(photo__in=Photo.objects.owned_by(user))
 
-    def found_faces(self) -> list[Any]:
+    def found_faces(self) -> list[FoundFace]:
         """These faces as effects.faces.FoundFace objects, in the order of the queryset."""
         return [face.as_found_face() for face in self]
 
@@ -115,10 +115,9 @@ class Face(models.Model):
         """The mesh points, float32 (478, 2) in original pixels; (0, 2) for a hand-added face."""
         return np.frombuffer(bytes(self.landmarks), dtype="<f4").reshape(-1, 2).astype(np.float32)
 
-    def as_found_face(self) -> Any:
+    def as_found_face(self) -> FoundFace:
         """This face as the engine's FoundFace, with the effective (corrected) pupils."""
-        found_face = _found_face_class()
-        return found_face(
+        return FoundFace(
             box=self.box,
             score=self.score,
             left_eye=self.left_eye,
@@ -126,37 +125,6 @@ class Face(models.Model):
             expression=self.expression,
             landmarks=self.landmarks_array(),
         )
-
-
-@dataclass(frozen=True)
-class _StoredFace:
-    """FoundFace's shape, for as long as effects.faces is not there (it is being written)."""
-
-    box: tuple[float, float, float, float]
-    score: float
-    left_eye: tuple[float, float]
-    right_eye: tuple[float, float]
-    expression: str
-    landmarks: np.ndarray
-
-    def scaled(self, factor: float) -> _StoredFace:
-        x, y, w, h = self.box
-        return _StoredFace(
-            box=(x * factor, y * factor, w * factor, h * factor),
-            score=self.score,
-            left_eye=(self.left_eye[0] * factor, self.left_eye[1] * factor),
-            right_eye=(self.right_eye[0] * factor, self.right_eye[1] * factor),
-            expression=self.expression,
-            landmarks=(self.landmarks * factor).astype(np.float32),
-        )
-
-
-def _found_face_class() -> Any:
-    try:
-        from effects.faces import FoundFace  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return _StoredFace
-    return FoundFace
 
 
 class FaceScan(models.Model):
