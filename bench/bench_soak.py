@@ -179,17 +179,25 @@ def make_users(site: LocalSite, count: int) -> list[str]:
     return tokens
 
 
+def cmdline(process: psutil.Process) -> list[str]:
+    """A child's command line, or nothing for one that just died (killed, not yet reaped)."""
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
 def worker_main(site: LocalSite) -> psutil.Process | None:
     """The main process of the worker that processes uploads (the other one renders)."""
     for child in psutil.Process(site.process.pid).children():
-        if "photos@%h" in child.cmdline():
+        if "photos@%h" in cmdline(child):
             return child
     return None
 
 
 def rss_mb(site: LocalSite) -> tuple[float, float]:
     children = psutil.Process(site.process.pid).children()
-    web = next(p for p in children if "web" in p.cmdline())
+    web = next(p for p in children if "web" in cmdline(p))
     worker = worker_main(site)
     worker_total = 0.0
     if worker is not None:
