@@ -21,7 +21,8 @@ from focal.leases import new_lease
 from gallery import files, memory
 from gallery.imaging import Hold, encode_image, fit_long_side, load_rgb
 from gallery.models import Photo, Status
-from search.indexing import describe, record_descriptor
+from search.indexing import describe, describe_locally, record_descriptor
+from search.local_features import LocalFeatures
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class Rendition:
     preview: str
     descriptor: np.ndarray
     faces: FaceFinding
+    local: LocalFeatures
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -94,7 +96,7 @@ def process_photo(photo_id: int) -> str:
                 *("lease_until", "updated"),
             ]
         )
-        record_descriptor(current.pk, rendition.descriptor)
+        record_descriptor(current.pk, rendition.descriptor, rendition.local)
         store_faces(current.pk, rendition.faces)
     log.info(
         "photo %s ready in %d ms (%s)",
@@ -142,4 +144,6 @@ def make_renditions(photo: Photo) -> Rendition:
     # some 15 px there. A failure here leaves the photo without faces, not without thumbnails.
     faces = find_in_decode(preview, photo.width, photo.height)
     lap("faces")
-    return Rendition(thumbnail_name, tile_name, preview_name, descriptor, faces, timings)
+    local = describe_locally(preview)
+    lap("local features")
+    return Rendition(thumbnail_name, tile_name, preview_name, descriptor, faces, local, timings)

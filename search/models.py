@@ -49,3 +49,17 @@ class IndexChange(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {'add' if self.added else 'remove'} photo {self.photo_id}"
+
+
+class LocalDescriptor(models.Model):
+    """A photo's keypoints and SIFT descriptors (search.local_features.to_bytes), for "same
+    subject" search and duplicate detection. Written by the worker beside the colour
+    descriptor, in the transaction that marks the photo ready."""
+
+    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="local_features")
+    version = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"local features v{self.version} of photo {self.photo_id}"

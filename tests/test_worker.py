@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -40,6 +41,27 @@ def test_an_upload_is_processed_by_the_worker(celery_worker_process, api, alice)
     body = api(alice).get(f"/api/photos/{photo.pk}/").json()
     assert body["status"] == "ready"
     assert api(alice).get(body["thumbnail_url"]).status_code == 200
+
+
+def test_the_worker_stores_local_features_beside_the_colour_descriptor(
+    celery_worker_process, api, alice
+):
+    from search import local_features
+    from search.models import LocalDescriptor
+
+    response = upload(api(alice), images.sample_jpeg("chelsea", scale=2.0))
+    photo = wait_for(lambda: ready_or_failed(response.json()["id"]))
+    assert photo.status == Status.READY, photo.error
+    row = LocalDescriptor.objects.get(photo=photo)
+    assert row.version == local_features.LOCAL_VERSION
+    stored = local_features.from_bytes(row.data)
+    assert max(stored.size) == local_features.WORK_SIDE
+    assert len(stored) > 100
+    # The same features as extracting from the photo's own preview.
+    again = local_features.extract(
+        np.asarray(Image.open(files.media_path(photo.preview.name)).convert("L"))
+    )
+    assert local_features.verify(again, stored).verified
 
 
 def test_several_uploads_all_become_ready(celery_worker_process, api, alice):
