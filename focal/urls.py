@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("search.urls")),
     path("", include("effects.urls")),
     path("", include("camera.urls")),
+    path("", include("faces.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogOut.as_view(), name="logout"),
     path("accounts/password/reset/", accounts.PasswordReset.as_view(), name="password_reset"),

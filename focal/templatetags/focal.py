@@ -41,6 +41,8 @@ _SHAPES = {
     "camera": '<path d="M3 8h4l2-3h6l2 3h4v12H3z"/><circle cx="12" cy="13.5" r="3.5"/>',
     "clock": '<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>',
     "check": '<path d="m5 12.5 4.5 4.5L19 7.5"/>',
+    "eye": '<path d="M2 12s3.6-6.5 10-6.5S22 12 22 12s-3.6 6.5-10 6.5S2 12 2 12Z"/>'
+    '<circle cx="12" cy="12" r="3"/>',
     "album": '<rect x="3" y="6" width="14" height="14" rx="1.5"/>'
     '<path d="M7 3h12.5A1.5 1.5 0 0 1 21 4.5V17"/><path d="m3 16 4-4 3 3 2.5-2.5L17 17"/>',
     "restore": '<path d="M4 12a8 8 0 1 0 2.3-5.6L4 8.7"/><path d="M4 4v4.7h4.7"/>',

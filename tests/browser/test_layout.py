@@ -66,6 +66,8 @@ def page_types(demo) -> list[tuple[str, str | None, str | Callable[[], str]]]:
         ("viewer", "alice", f"/photos/{own.pk}/"),
         ("viewer-visitor", None, f"/photos/{shared.pk}/"),
         ("effects", "alice", f"/photos/{own.pk}/?variant={variant.pk}#effects"),
+        ("viewer-eyes", "alice", f"/photos/{own.pk}/"),
+        ("label-faces", "alice", f"/faces/label/?photo={own.pk}"),
         ("search", "alice", "/search/?q=harbour&color=%231e90ff"),
         ("search-start", None, "/search/"),
         ("similar", "alice", f"/photos/{own.pk}/similar/"),
@@ -111,6 +113,12 @@ def test_every_page_type_looks_right(size, demo, open_page, live_server):
         if name == "effects":
             page.wait_for_selector(".compare-after:not([hidden])")
             wait_until(page, "() => document.getElementById('compare-after').naturalWidth > 0")
+        if name == "viewer-eyes":  # the astronaut's face, found at processing
+            page.focus("#eyes-toggle")
+            page.keyboard.press("Enter")
+            page.wait_for_selector(".eye-marker.left")
+        if name == "label-faces":
+            wait_until(page, "() => document.getElementById('label-image').naturalWidth > 0")
         reports.append(check_page(page, name, size))
         screenshot(page, f"{name}-{size}")
     faults = [str(report) for report in reports if report.faults]

@@ -113,6 +113,7 @@
   function apply() {
     if (zoom.scale <= 1.001) { zoom.scale = 1; zoom.x = 0; zoom.y = 0; } else clampPan();
     frame.style.transform = zoom.scale === 1 ? "" : `translate(${zoom.x}px, ${zoom.y}px) scale(${zoom.scale})`;
+    frame.style.setProperty("--zoom", String(zoom.scale)); // overlays keep their size (eyes.js)
     stage.classList.toggle("zoomed", zoom.scale > 1);
     label.hidden = zoom.scale === 1;
     label.textContent = `${Math.round(zoom.scale * 100)}%`;
@@ -161,7 +162,8 @@
   let lastTap = 0;
   stage.addEventListener("pointerdown", (event) => {
     if (event.target.closest("a, button, input, .compare-range")) return;
-    if (stage.classList.contains("tapping")) return; // effects.js takes the tap
+    // effects.js takes the tap (choosing the subject), eyes.js too (placing a pupil).
+    if (stage.classList.contains("tapping") || stage.classList.contains("placing")) return;
     pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     stage.setPointerCapture(event.pointerId);
     if (pointers.size === 2) {
