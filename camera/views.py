@@ -16,6 +16,7 @@ from django.templatetags.static import static
 
 from effects.modelstore import (
     CAMERA_FILES,
+    FACE_DETECTOR_SHORT,
     FETCH_COMMAND,
     SELFIE_LANDSCAPE,
     TASKS_VISION_DIR,
@@ -46,6 +47,7 @@ def camera(request: HttpRequest) -> HttpResponse:
         "fetch_command": FETCH_COMMAND,
         "lib_url": static(f"camera/{TASKS_VISION_DIR}/"),
         "model_url": static(f"camera/{SELFIE_LANDSCAPE.name}"),
+        "face_model_url": static(f"camera/{FACE_DETECTOR_SHORT.name}"),
         "backgrounds": [(photo, url) for photo, url in backgrounds if url],
     }
     response = render(request, "camera/camera.html", context)

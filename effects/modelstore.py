@@ -127,21 +127,20 @@ TASKS_VISION_WASM = ModelFile(
     size=12_997_248,
     compress=True,
 )
-# What the Camera page needs in the browser.
+# What the Camera page needs in the browser (BlazeFace short range for "Hide faces", the same
+# file the server's face detection uses).
 CAMERA_FILES: tuple[ModelFile, ...] = (
     TASKS_VISION_BUNDLE,
     TASKS_VISION_LOADER,
     TASKS_VISION_WASM,
     SELFIE_LANDSCAPE,
+    FACE_DETECTOR_SHORT,
 )
 
 # DEEPLAB_257 is only used by bench/ (the "classic recipe" baseline) but is small and public.
-MANIFEST: tuple[ModelFile, ...] = (
-    DEEPLAB_513,
-    SELFIE,
-    DEEPLAB_257,
-    *CAMERA_FILES,
-    *FACE_FILES,
+# Each file once, in this order.
+MANIFEST: tuple[ModelFile, ...] = tuple(
+    dict.fromkeys((DEEPLAB_513, SELFIE, DEEPLAB_257, *CAMERA_FILES, *FACE_FILES))
 )
 
 

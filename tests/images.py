@@ -98,6 +98,9 @@ SAMPLES = (
 # The edges between them are left out: the boxes judge a matte without a pixel-exact mask.
 ASTRONAUT_PERSON = ((190, 60, 265, 170), (150, 180, 280, 260), (60, 290, 270, 500))
 ASTRONAUT_BACKGROUND = ((0, 0, 60, 200), (60, 0, 150, 150), (330, 40, 512, 250), (300, 0, 512, 40))
+# The face (BlazeFace's box, about 172-274 x 73-176) and, well below it, the suit.
+ASTRONAUT_FACE = ((180, 82, 266, 168),)
+ASTRONAUT_SUIT = ((60, 300, 270, 500),)
 
 
 def sample(name: str = "astronaut") -> np.ndarray:

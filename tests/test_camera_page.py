@@ -9,7 +9,13 @@ import hashlib
 import pytest
 from django.test import Client
 
-from effects.modelstore import CAMERA_FILES, TASKS_VISION_DIR, TASKS_VISION_WASM
+from effects.modelstore import (
+    CAMERA_FILES,
+    FACE_DETECTOR_SHORT,
+    MANIFEST,
+    TASKS_VISION_DIR,
+    TASKS_VISION_WASM,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +82,22 @@ def test_the_preview_model_is_served(client: Client):
     response = client.get("/static/camera/mediapipe/selfie_segmentation_landscape.tflite")
     assert response.status_code == 200
     assert len(b"".join(response.streaming_content)) == 250_145  # type: ignore[attr-defined]
+
+
+def test_the_face_detector_for_hide_faces_is_served(client: Client):
+    response = client.get("/static/camera/mediapipe/face_detection_short_range.tflite")
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert hashlib.sha256(data).hexdigest() == FACE_DETECTOR_SHORT.sha256
+    assert FACE_DETECTOR_SHORT in CAMERA_FILES  # the page says so when it is missing
+
+
+def test_the_page_offers_hide_faces_and_says_what_it_does(login, alice):
+    body = login(alice).get("/camera/").content.decode()
+    assert '<input type="checkbox" name="hide_faces" id="camera-hide-faces">' in body
+    assert 'data-face-model="/static/camera/mediapipe/face_detection_short_range.tflite"' in body
+    assert "the picture with faces is never sent" in body
+
+
+def test_the_manifest_lists_each_model_file_once():
+    assert len({m.name for m in MANIFEST}) == len(MANIFEST)

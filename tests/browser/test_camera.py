@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -125,6 +126,75 @@ def test_a_colour_background_shows_that_colour_behind_the_person(
     assert difference < 30
 
 
+def test_hide_faces_blurs_the_face_in_the_preview_and_nothing_else(
+    alice, camera_browser, live_server
+):
+    page = camera_page(camera_browser, live_server.url)
+    page.check("input[name=effect][value=background-color]")  # the person whole, from the frame
+    wait_for_frames(page)
+    source = fakecamera.frame(0, 30)
+    face = fakecamera.boxes_in_frame(images.ASTRONAUT_FACE)
+    suit = fakecamera.boxes_in_frame(images.ASTRONAUT_SUIT)
+    before = preview(page)
+    assert sharpness(before, face) >= 0.8 * sharpness(source, face)
+
+    page.check("#camera-hide-faces")
+    assert page.locator("#camera-faces-note").is_visible()
+    wait_until(page, "() => window.focalCamera.stats.faces === 1", timeout=60)
+    wait_for_frames(page, 5)
+    hidden = preview(page)
+    assert sharpness(hidden, face) <= sharpness(source, face) / 10
+    assert sharpness(hidden, suit) >= 0.8 * sharpness(source, suit)
+    # The blurred face is not simply blanked: it keeps the face's average colour.
+    assert np.abs(hidden[face].mean(axis=0) - source[face].mean(axis=0)).max() < 25
+    assert page.evaluate("window.__cspViolations") == []
+
+    page.uncheck("#camera-hide-faces")
+    wait_for_frames(page, 5)
+    assert sharpness(preview(page), face) >= 0.8 * sharpness(source, face)
+
+
+def test_with_hide_faces_on_the_uploaded_photo_has_the_face_blurred(
+    alice, camera_browser, live_server
+):
+    page = camera_page(camera_browser, live_server.url)
+    page.check("#camera-hide-faces")
+    wait_until(page, "() => window.focalCamera.stats.faces === 1", timeout=60)
+    uploads = []
+    page.on("request", lambda r: uploads.append(r) if r.url.endswith("/api/photos/") else None)
+    page.click("#camera-shutter")
+    page.wait_for_selector("#camera-result a")
+    assert len(uploads) == 1  # one photo went up, and only the one below
+    photo = Photo.objects.get(owner=alice)
+    with photo.original.open("rb") as stream:
+        stored = np.asarray(Image.open(stream).convert("RGB"))
+    source = fakecamera.frame(0, 30)
+    face = fakecamera.boxes_in_frame(images.ASTRONAUT_FACE)
+    suit = fakecamera.boxes_in_frame(images.ASTRONAUT_SUIT)
+    assert stored.shape == source.shape
+    assert sharpness(stored, face) <= sharpness(source, face) / 10
+    assert sharpness(stored, suit) >= 0.5 * sharpness(source, suit)  # JPEG, the rest intact
+
+
+def test_the_shutter_waits_for_face_detection_when_hide_faces_is_on(
+    alice, camera_browser, live_server
+):
+    page = camera_page(camera_browser, live_server.url)
+    wait_for_frames(page, 2)
+
+    # Slow the detector's model down: until it is loaded, no shot may be taken.
+    def slowly(route: Any) -> None:
+        time.sleep(3)
+        route.continue_()
+
+    page.route("**/face_detection_short_range.tflite", slowly)
+    page.check("#camera-hide-faces")
+    assert page.locator("#camera-shutter").is_disabled()
+    page.locator("body").press("Space")
+    wait_until(page, "() => !document.getElementById('camera-shutter').disabled", timeout=60)
+    assert not Photo.objects.filter(owner=alice).exists()
+
+
 @pytest.mark.parametrize("size", [(1366, 900), (390, 844)])
 def test_the_camera_page_passes_the_layout_checks_while_live(
     alice, camera_browser, live_server, size
@@ -134,6 +204,11 @@ def test_the_camera_page_passes_the_layout_checks_while_live(
     name = "desktop" if size[0] > 1000 else "phone"
     report = check_page(page, "camera-live", name)
     screenshot(page, f"camera-live-{name}")
+    assert not report.faults, str(report)
+    page.check("#camera-hide-faces")
+    wait_until(page, "() => window.focalCamera.stats.faces === 1", timeout=60)
+    report = check_page(page, "camera-hide-faces", name)
+    screenshot(page, f"camera-hide-faces-{name}")
     assert not report.faults, str(report)
 
 

@@ -1,8 +1,10 @@
 // The Camera page: a live preview in which the person stays sharp and the background is
 // blurred, replaced or turned grey, computed on this device (MediaPipe's selfie model in
 // WebAssembly); the shutter uploads the full-resolution frame and asks the server for the same
-// effect. No frame is sent anywhere before the shutter is pressed.
+// effect. No frame is sent anywhere before the shutter is pressed. With "Hide faces" on, faces
+// are blurred in the preview and in the shot before it is uploaded (hidefaces.js).
 import * as matte from "./matte.js";
+import { FaceTracker, blurFaces, detectFaces, loadFaceDetector } from "./hidefaces.js";
 
 const root = document.getElementById("camera");
 const video = document.getElementById("camera-video");
@@ -14,6 +16,8 @@ const shutter = document.getElementById("camera-shutter");
 const switcher = document.getElementById("camera-switch");
 const result = document.getElementById("camera-result");
 const blurOutput = document.getElementById("camera-blur-value");
+const hideFaces = document.getElementById("camera-hide-faces");
+const facesNote = document.getElementById("camera-faces-note");
 const csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
 
 const WORK_WIDTH = 320; // the model sees 256x144; the preview is drawn at twice this
@@ -34,9 +38,16 @@ const state = {
   subjectPoint: null, // a point on the subject, 0..1, for the server
   lastTime: -1,
   background: null, // <img> of the chosen background photo
+  faceDetector: null, // MediaPipe FaceDetector, loaded when Hide faces is first turned on
+  faceLoading: null, // the promise of that load
+  faces: new FaceTracker(),
+  faceCanvases: {},
 };
 
-const stats = { frames: 0, fps: 0, segmentMs: 0, refineMs: 0, composeMs: 0, flicker: 0, flickerFrames: 0 };
+const stats = {
+  frames: 0, fps: 0, segmentMs: 0, refineMs: 0, composeMs: 0, facesMs: 0, faceBlurMs: 0, faces: 0,
+  flicker: 0, flickerFrames: 0,
+};
 window.focalCamera = {
   stats,
   setSmoothing(on) { state.smoothing = Boolean(on); stats.flicker = 0; stats.flickerFrames = 0; },
@@ -157,7 +168,18 @@ function frame() {
   const t2 = performance.now();
   compose(b);
   const t3 = performance.now();
-  count(t1 - t0, t2 - t1, t3 - t2);
+  hideFacesIn(b, t3);
+  count(t1 - t0, t2 - t1, t3 - t2, performance.now() - t3);
+}
+
+// Faces found in this frame (at the working size), blurred over the composed preview.
+function hideFacesIn(b, now) {
+  if (!hideFaces.checked || !state.faceDetector) return;
+  const boxes = state.faces.update(detectFaces(state.faceDetector, b.work, now), now);
+  const t = performance.now();
+  blurFaces(view.getContext("2d"), boxes, state.faceCanvases);
+  stats.faces = boxes.length;
+  stats.faceBlurMs += 0.05 * (performance.now() - t - stats.faceBlurMs);
 }
 
 function refine(b) {
@@ -261,7 +283,7 @@ function drawCover(ctx, img, width, height) {
 }
 
 let windowStart = performance.now(), windowFrames = 0;
-function count(segmentMs, refineMs, composeMs) {
+function count(segmentMs, refineMs, composeMs, facesMs) {
   stats.frames += 1;
   windowFrames += 1;
   const k = Math.min(1, 1 / stats.frames) || 0.05;
@@ -269,6 +291,7 @@ function count(segmentMs, refineMs, composeMs) {
   stats.segmentMs += a * (segmentMs - stats.segmentMs);
   stats.refineMs += a * (refineMs - stats.refineMs);
   stats.composeMs += a * (composeMs - stats.composeMs);
+  stats.facesMs += a * (facesMs - stats.facesMs);
   const now = performance.now();
   if (now - windowStart >= 1000) {
     stats.fps = (windowFrames * 1000) / (now - windowStart);
@@ -306,11 +329,18 @@ function round(value) {
 
 async function capture() {
   if (shutter.disabled || !state.stream) return;
+  if (hideFaces.checked && !state.faceDetector) return; // never a shot with faces by mistake
   shutter.disabled = true;
   const requested = spec();
   try {
     const [full, ctx] = canvas(video.videoWidth, video.videoHeight);
     ctx.drawImage(video, 0, 0); // the frame at the stream's full resolution
+    if (hideFaces.checked) {
+      // Faces found in the shot itself, and those of the preview a moment ago (a face the
+      // detector misses in this one frame is still hidden).
+      const found = detectFaces(state.faceDetector, full, performance.now());
+      blurFaces(ctx, [...found, ...state.faces.boxes], {});
+    }
     const blob = await new Promise((done) => full.toBlob(done, "image/jpeg", 0.92));
     const stamp = new Date();
     const body = new FormData();
@@ -378,6 +408,26 @@ async function follow(variantId, page) {
 }
 
 // --- controls -----------------------------------------------------------------------------
+// Hide faces: the detector is loaded the first time it is asked for; until it is ready the
+// shutter waits, so that no shot goes out with faces while the switch says they are hidden.
+async function toggleHideFaces() {
+  facesNote.hidden = !hideFaces.checked;
+  if (!hideFaces.checked || state.faceDetector) { shutter.disabled = !state.segmenter; return; }
+  shutter.disabled = true;
+  show("Loading face detection…");
+  state.faceLoading ||= loadFaceDetector(root.dataset.lib, root.dataset.faceModel);
+  try {
+    state.faceDetector = await state.faceLoading;
+    show("");
+  } catch (error) {
+    state.faceLoading = null;
+    hideFaces.checked = false;
+    facesNote.hidden = true;
+    show(`Face detection could not be loaded, so faces are not hidden: ${error && error.message ? error.message : error}`);
+  }
+  shutter.disabled = !state.segmenter;
+}
+
 function showOptions() {
   const mode = effect();
   for (const option of form.querySelectorAll(".camera-option")) option.hidden = option.dataset.for !== mode;
@@ -395,6 +445,7 @@ function loadBackground() {
 form.addEventListener("change", (event) => {
   if (event.target.name === "effect") showOptions();
   if (event.target.name === "photo") loadBackground();
+  if (event.target === hideFaces) toggleHideFaces();
 });
 form.elements.blur.addEventListener("input", () => { blurOutput.value = form.elements.blur.value; });
 form.addEventListener("submit", (event) => { event.preventDefault(); capture(); });
@@ -434,6 +485,7 @@ async function main() {
   }
   show("");
   shutter.disabled = false;
+  if (hideFaces.checked) await toggleHideFaces(); // kept on by the browser after a reload
   run();
 }
 
