@@ -211,6 +211,9 @@ EXPORT_COLUMNS = [
 ]
 
 
+EXPORT_FORMATS = ("json", "csv")
+
+
 class CSVRenderer(renderers.BaseRenderer):
     media_type = "text/csv"
     format = "csv"
@@ -291,12 +294,19 @@ class FaceExportView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # DRF reads ?format= itself: it answers 404 for an unknown one and ignores an empty one.
+        wanted = request.query_params.get("format")
+        if not force and wanted is not None and wanted not in EXPORT_FORMATS:
+            raise serializers.ValidationError({"format": ["Ask for json or csv."]})
+        return super().perform_content_negotiation(request, force)
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
                 "format",
                 OpenApiTypes.STR,
-                enum=["json", "csv"],
+                enum=list(EXPORT_FORMATS),
                 description="json (the default) or csv (one row per face, with a header).",
             )
         ],

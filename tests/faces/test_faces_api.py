@@ -177,6 +177,13 @@ def test_the_export_as_csv_parses(api, alice, add_photo, add_face):
     assert int(rows[1]["photo_width"]) == photo.width
 
 
+@pytest.mark.parametrize("fmt", ["", "xml", "CSV"])
+def test_the_export_refuses_another_format(api, alice, fmt):
+    answer = api(alice).get(f"/api/faces/export?format={fmt}")
+    assert answer.status_code == 400
+    assert "json or csv" in answer.json()["error"]["message"]
+
+
 def test_the_export_needs_a_signed_in_user(api):
     assert api().get("/api/faces/export").status_code in (401, 403)
 
