@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from effects.faces import FoundFace, eye_regions, iris_radius
 from focal.usererror import UserError
 
 DIRECTIONS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down": (0.0, 1.0)}
@@ -35,10 +36,9 @@ DIRECTIONS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down
 MIN_APERTURE = 0.12
 # How far the iris centre stays inside the opening's edge, in iris radii: along the eye's axis
 # (the iris reaches the corner but keeps most of itself visible), and across it (under the lids).
-AXIS_MARGIN = 0.8
+AXIS_MARGIN = 1.1
 ACROSS_MARGIN = 0.55
-MAX_TRAVEL = 1.6  # iris radii, whatever the opening
-IRIS_COVER = 1.08  # the old iris is filled a little beyond its radius (the landmarks are ~1 px off)
+MAX_TRAVEL = 1.1  # iris radii, whatever the opening
 SUBSAMPLE = 3  # bits of sub-pixel precision for the anti-aliased polygons and discs
 
 
@@ -88,6 +88,47 @@ def direction_towards(eye: Eye, target: tuple[float, float]) -> tuple[float, flo
     dx, dy = target[0] - eye.pupil[0], target[1] - eye.pupil[1]
     length = math.hypot(dx, dy)
     return (0.0, 0.0) if length < 1e-6 else (dx / length, dy / length)
+
+
+def look(
+    image: np.ndarray,
+    faces: Sequence[FoundFace],
+    strength: float,
+    direction: str | None = None,
+    target: tuple[float, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every face's eyes turned toward `direction` (one of DIRECTIONS, as seen in the photo)
+    or toward `target` (a point of the photo, pixels), by `strength` (0..1).
+
+    The pupils are the faces' own left_eye/right_eye (a person's correction wins over the
+    detector), the lids the mesh's eye contours, the iris radius the iris landmarks'. Faces
+    without a mesh (added by hand) and closed eyes are left as they are. Raises NoFaces when
+    there is no face, EyesClosed when no face has an open eye.
+    """
+    if not faces:
+        raise NoFaces()
+    eyes = []
+    for face in faces:
+        if face.expression == "eyes_closed" or len(face.landmarks) < 478:
+            continue
+        radius = iris_radius(face)
+        left, right = eye_regions(face)
+        for contour, pupil in ((left, face.left_eye), (right, face.right_eye)):
+            eye = Eye(contour, pupil, radius)
+            if not is_open(eye):
+                continue
+            if target is not None:
+                eyes.append((eye, direction_towards(eye, target)))
+            elif direction is not None:
+                eyes.append((eye, DIRECTIONS[direction]))
+    if not eyes:
+        if all(len(face.landmarks) < 478 for face in faces):
+            raise GazeError(
+                "The faces in this photo were marked by hand, without the outline of their "
+                "eyes that moving the irises needs."
+            )
+        raise EyesClosed()
+    return move_eyes(image, eyes, strength)
 
 
 def move_eyes(
@@ -162,11 +203,17 @@ def _move_one(
     size = (bottom - top, right - left)
 
     opening = _polygon(contour - origin, size)
-    # Half a pixel in from the lids: the mesh's contour is a little generous.
-    opening = cv2.erode(opening, np.ones((2, 2), np.uint8)) if radius > 6 else opening
+    # In from the lids: the mesh's contour is a little generous (it takes in the lid margin).
+    inset = round(radius * 0.08)
+    if inset:
+        opening = cv2.erode(opening, np.ones((2 * inset + 1, 2 * inset + 1), np.uint8))
     openf = opening.astype(np.float32) / 255
+    # Iris pixels are taken only from well inside the opening: at its edge lashes and the lid
+    # margin darken them.
+    clear = cv2.erode(opening, np.ones((3, 3), np.uint8), iterations=max(1, round(radius * 0.1)))
+    clearf = clear.astype(np.float32) / 255
     new_centre = pupil + offset
-    new_iris = _disc(new_centre, radius * IRIS_COVER, size)
+    new_iris = _disc(new_centre, radius, size)
 
     # The warp: each pixel of the opening takes its colour from `offset * w` back, with w = 1
     # on the new iris (moved rigidly) falling to 0 at the lids and corners (which stay put);
@@ -183,9 +230,9 @@ def _move_one(
     pixels = crop.astype(np.float32)
     warped = cv2.remap(pixels, source_x, source_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     # Iris pixels whose source a lid covered: the iris's own colour at that radius.
-    seen = cv2.remap(openf, source_x, source_y, cv2.INTER_LINEAR, borderValue=0)
+    seen = cv2.remap(clearf, source_x, source_y, cv2.INTER_LINEAR, borderValue=0)
     iris_f = new_iris.astype(np.float32) / 255
-    ringed = _ring_colours(pixels, openf, pupil, new_centre, radius, size)
+    ringed = _ring_colours(pixels, clearf, pupil, new_centre, radius, size)
     hidden_before = (iris_f * (1 - seen))[..., None]
     eye_pixels = warped * (1 - hidden_before) + ringed * hidden_before
     # Only inside the opening.
@@ -223,11 +270,6 @@ def _ring_colours(
         profile[:, channel] = np.interp(index, index[known], profile[known, channel])
     moved = np.hypot(xs - np.float32(new_centre[0]), ys - np.float32(new_centre[1]))
     return profile[np.minimum(moved, rings - 1).astype(np.int32)].astype(np.float32)
-
-
-def _grow(mask: np.ndarray, pixels: float) -> np.ndarray:
-    size = max(1, round(pixels)) * 2 + 1
-    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
 
 
 def _polygon(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:

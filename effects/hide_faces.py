@@ -17,11 +17,14 @@ expression, anti-aliased, turned with the face's roll.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from effects.faces import FoundFace, face_oval
+from focal.usererror import UserError
 
 STYLES = ("blur", "pixelate", "emoji")
 GROW = 0.12  # of the face's size, around the outline
@@ -84,6 +87,45 @@ def portrait_subject(
         return w * h * (1 - 0.5 * min(1.0, off_centre))
 
     return max(range(len(boxes)), key=lambda i: weight(boxes[i]))
+
+
+class NothingToHide(UserError):
+    code = "no_face"
+
+
+def faces_to_hide(
+    faces: Mapping[int, FoundFace], chosen: str | Sequence[int], shape: tuple[int, ...]
+) -> list[FaceToHide]:
+    """The faces chosen ("all", "others": all but the portrait's subject, or a list of face
+    ids) as regions to hide. Raises NothingToHide when that leaves none, with the reason."""
+    if not faces:
+        raise NothingToHide("No face found in this photo, so there is nothing to hide.")
+    ids = list(faces)
+    if chosen == "others":
+        if len(ids) == 1:
+            raise NothingToHide(
+                "There is one face in this photo, the portrait's subject, so there are no "
+                "others to hide."
+            )
+        subject = ids[portrait_subject([faces[i].box for i in ids], shape)]
+        ids = [i for i in ids if i != subject]
+    elif not isinstance(chosen, str):
+        missing = [i for i in chosen if i not in faces]
+        if missing:
+            raise NothingToHide(
+                f"Face {missing[0]} is not in this photo (any more); choose its faces again."
+            )
+        ids = list(chosen)
+    found = []
+    for i in ids:
+        face = faces[i]
+        (lx, ly), (rx, ry) = face.left_eye, face.right_eye
+        roll = math.atan2(ly - ry, lx - rx)  # right eye -> left eye: 0 for a level face
+        if len(face.landmarks) >= 478:
+            found.append(FaceToHide(face_oval(face).astype(np.float32), face.expression, roll))
+        else:  # added by hand: its box
+            found.append(FaceToHide.from_box(face.box, face.expression, roll))
+    return found
 
 
 def hide(

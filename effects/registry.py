@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from effects import compose
+from effects.faces import FoundFace
 from effects.fields import (
     POINT_TEXT_PATTERN,
     Field,
@@ -30,9 +31,11 @@ from effects.fields import (
     colour,
     parse_point,
     photo_id,
+    point,
     point_text,
     point_words,
     whole_number,
+    words_or_ids,
 )
 from effects.segmentation import VOC_LABELS, Segmenter
 from focal.colours import parse_hex_colour
@@ -47,11 +50,13 @@ DEFAULT_BOKEH = "gaussian"
 class Inputs:
     """What an apply function may use besides its parameters. The caller provides what the
     effect's `needs` name: "segmenter" (the loaded models), "photo" (the decoded photo of a
-    source_photo field, e.g. the background)."""
+    source_photo field, e.g. the background), "faces" (the photo's faces, as stored)."""
 
     image: np.ndarray  # RGB uint8, never written to
     segmenter: Segmenter | None = None
     photo: np.ndarray | None = None
+    # "faces": the photo's stored faces by id, in the pixels of `image`.
+    faces: Mapping[int, FoundFace] | None = None
 
 
 @dataclass
@@ -192,6 +197,77 @@ def _background(inputs: Inputs, alpha: np.ndarray, params: Mapping[str, Any]) ->
 
 
 _MATTE = frozenset({"segmenter"})
+_FACES = frozenset({"faces"})
+
+# --- effects on faces ---------------------------------------------------------------------
+
+GAZE_DIRECTIONS = ("left", "right", "up", "down")
+DEFAULT_STRENGTH = 50
+HIDE_STYLES = ("blur", "pixelate", "emoji")
+
+
+def _gaze(inputs: Inputs, params: Mapping[str, Any]) -> Applied:
+    from effects.gaze import look
+
+    target = None
+    if params.get("point") is not None:
+        height, width = inputs.image.shape[:2]
+        target = (params["point"].x * width, params["point"].y * height)
+    started = time.perf_counter()
+    pixels, mask = look(
+        inputs.image,
+        list((inputs.faces or {}).values()),
+        params["strength"] / 100,
+        direction=params.get("direction"),
+        target=target,
+    )
+    return Applied(pixels, mask, "", {"effect": round((time.perf_counter() - started) * 1000, 1)})
+
+
+def _hide_faces(inputs: Inputs, params: Mapping[str, Any]) -> Applied:
+    from effects.hide_faces import faces_to_hide, hide
+
+    started = time.perf_counter()
+    chosen = faces_to_hide(inputs.faces or {}, params["faces"], inputs.image.shape)
+    pixels, mask = hide(inputs.image, chosen, params["style"])
+    timings = {"effect": round((time.perf_counter() - started) * 1000, 1)}
+    return Applied(pixels, mask, f"{len(chosen)} face{'s' if len(chosen) != 1 else ''}", timings)
+
+
+GAZE_DIRECTION = choice(
+    "direction",
+    GAZE_DIRECTIONS,
+    None,
+    words={d: f"looking {d}" for d in GAZE_DIRECTIONS},
+    description="Where the eyes turn, as seen in the photo.",
+)
+GAZE_POINT = point(
+    "point",
+    "A point of the photo for the eyes to look toward: [x, y], fractions of the width and height.",
+    "looking toward {}",
+)
+GAZE_STRENGTH = whole_number(
+    "strength",
+    0,
+    100,
+    DEFAULT_STRENGTH,
+    "strength is a whole number from 0 (none) to 100 (as far as the eye opening allows)",
+    "strength {}",
+)
+HIDE_STYLE = choice(
+    "style",
+    HIDE_STYLES,
+    "blur",
+    words={"blur": "blurred", "pixelate": "pixelated", "emoji": "emoji"},
+)
+HIDE_WHICH = words_or_ids(
+    "faces",
+    {"all": "all faces", "others": "all but the portrait's subject"},
+    "all",
+    "face",
+    'Which faces: "all", "others" (all but the portrait\'s subject: the largest face, '
+    "weighed by how central it is), or a list of face ids (GET /api/photos/{id}/faces/).",
+)
 
 EFFECTS: dict[str, Effect] = {
     effect.name: effect
@@ -230,6 +306,23 @@ EFFECTS: dict[str, Effect] = {
             _matte_effect(lambda inputs, alpha, p: compose.cutout(inputs.image, alpha)),
             output_format="PNG",  # cut-outs need an alpha channel
             needs=_MATTE,
+        ),
+        Effect(
+            "gaze",
+            "Gaze",
+            (GAZE_DIRECTION, GAZE_POINT, GAZE_STRENGTH),
+            _gaze,
+            one_of=("direction", "point"),
+            one_of_reason="give exactly one of: a direction (left, right, up, down) or a point "
+            "[x, y] to look toward",
+            needs=_FACES,
+        ),
+        Effect(
+            "hide_faces",
+            "Hidden faces",
+            (HIDE_STYLE, HIDE_WHICH),
+            _hide_faces,
+            needs=_FACES,
         ),
     )
 }

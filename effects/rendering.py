@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from effects.faces import FoundFace
 from effects.models import Variant
 from effects.pipeline import render
 from effects.segmentation import get_segmenter
@@ -99,7 +100,10 @@ def _render_and_record(variant: Variant) -> str:
             )
         needs = spec.definition.needs
         segmenter = get_segmenter(settings.FOCAL_MODEL_DIR) if "segmenter" in needs else None
-        result = render(original, spec, segmenter, background)
+        faces = None
+        if "faces" in needs:
+            faces = stored_faces(variant.photo, original.shape[1] / variant.photo.width)
+        result = render(original, spec, segmenter, background, faces)
         encoded_at = time.perf_counter()
         extension = "png" if result.format == "PNG" else "jpg"
         image_name = variant.storage_name("image", extension)
@@ -148,6 +152,18 @@ def _deleted_meanwhile(variant: Variant, *names: str) -> str:
     else:  # the photo's folder went before our files were written: remove it again
         files.delete_tree(variant.photo.folder)
     return "gone"
+
+
+def stored_faces(photo: Photo, scale: float) -> dict[int, FoundFace]:
+    """The photo's faces as stored (a person's corrections included), by id, with their
+    coordinates scaled from the original's pixels to the render's. Effects read stored faces
+    and never detect again; a photo whose faces were not looked for yet has none."""
+    from faces.models import Face
+
+    return {
+        face.pk: face.as_found_face().scaled(scale)
+        for face in Face.objects.filter(photo=photo).order_by("pk")
+    }
 
 
 def _background_photo(owner: AbstractBaseUser, photo_id: int) -> Photo:

@@ -157,5 +157,14 @@ def test_the_variant_body_is_one_alternative_per_effect():
     body = operation["requestBody"]["content"]
     assert list(body) == ["application/json"]
     titles = [alt["title"] for alt in body["application/json"]["schema"]["oneOf"]]
-    assert titles == ["portrait", "background (color)", "background (photo)", "colorpop", "cutout"]
+    assert titles == [
+        "portrait",
+        "background (color)",
+        "background (photo)",
+        "colorpop",
+        "cutout",
+        "gaze (direction)",
+        "gaze (point)",
+        "hide_faces",
+    ]
     assert "422" in operation["responses"]
