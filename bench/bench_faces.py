@@ -38,7 +38,7 @@ def photos() -> dict[str, bytes]:
     import numpy as np
 
     from tests import images
-    from tests.effects.test_faces import group_photo
+    from tests.images import group_photo
 
     width, height = SIZE
 

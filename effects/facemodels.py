@@ -3,10 +3,11 @@
 Pure and Django-free; effects.faces builds the face pipeline on top of it. The models are
 MediaPipe's (see effects.modelstore); the anchor decoding, the weighted non-maximum suppression
 and the rotated crops are our own code following MediaPipe's published graphs:
-- detectors: letterboxed input in [-1, 1]; SSD anchors on a regular grid (short range: strides
-  8/16/16/16 with 2 anchors per layer, 896 anchors; full range: stride 4, 1 anchor, 2304);
-  boxes and 6 keypoints (eyes, nose, mouth, ears) relative to the anchor centre, in input pixels;
-  weighted NMS at IoU 0.3;
+- detectors: the image scaled into a canvas in [-1, 1], black padding; SSD anchors of fixed
+  size on a regular grid (short range: strides 8/16/16/16 with 2 anchors per layer, 896 on its
+  128x128 input; full range: stride 4, 1 anchor, 2304 on 192x192); boxes and 6 keypoints (eyes,
+  nose, mouth, ears) relative to the anchor centre, in input pixels; weighted NMS at IoU 0.3.
+  Short range is fully convolutional, so it also runs on larger canvases (more anchors);
 - mesh: a square crop 1.5x the detection box, rotated so the eyes are level, 192x192 in [0, 1];
   468 (x, y, z) points in crop pixels and a face-presence logit;
 - iris: a square crop around one eye's corners, rotated level, 64x64 in [0, 1]; trained on one
@@ -15,7 +16,7 @@ and the rotated crops are our own code following MediaPipe's published graphs:
 
 Coordinates are continuous image coordinates: pixel (i, j) covers [i, i+1) x [j, j+1), so its
 centre is (i + 0.5, j + 0.5) and scaling a point by f maps it to the same spot in an image f
-times larger. cv2 works with pixel centres on integers; `Crop.matrix` does the conversion.
+times larger. cv2 puts pixel centres on integers; `Crop.pixels` converts.
 
 One FaceModels per (model folder, thread count) per process, shared by threads: each model's
 invoke runs under its own lock (effects.segmentation.TFLiteModel).
@@ -45,10 +46,10 @@ from effects.segmentation import TFLiteModel
 MESH_SIZE = 192
 IRIS_SIZE = 64
 NMS_IOU = 0.3
-# Where a model's output coordinate sits: MediaPipe decodes landmark x as x / size of the crop,
-# but these models place pixel k's centre at k + MODEL_PIXEL_OFFSET - 0.5 on our continuous
-# scale. Chosen on the dev half of bench/eval_pupils.py (see the README's Faces section).
-MODEL_PIXEL_OFFSET = 0.5
+# A landmark model's output coordinate u is the continuous crop coordinate u + this offset
+# (0.5 would mean the model puts pixel k's centre at k). 0, MediaPipe's own decoding (x / crop
+# size), beat 0.5 in bench/eval_pupils.py: 0.72 vs 0.57 of half A's pupils within 0.05.
+MODEL_PIXEL_OFFSET = 0.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class DetectorPass:
     spec: DetectorSpec
     long_side: int
     square: bool  # letterbox to a square canvas; else pad each side up to a multiple of `grain`
-    grain: int = 64
+    grain: int = 32
     min_score: float | None = None  # None: the spec's
 
 
@@ -106,10 +107,12 @@ class Crop:
         y_axis = np.array([-uy, ux])
         return (-x_axis if self.mirrored else x_axis), y_axis
 
-    def to_image(self, points: np.ndarray, size: int) -> np.ndarray:
+    def to_image(
+        self, points: np.ndarray, size: int, offset: float = MODEL_PIXEL_OFFSET
+    ) -> np.ndarray:
         """Model outputs (n, 2+) for a size x size input -> image points (n, 2) float32."""
         x_axis, y_axis = self.frame()
-        local = (points[:, :2] + (MODEL_PIXEL_OFFSET - size / 2)) * (self.side / size)
+        local = (points[:, :2] + (offset - size / 2)) * (self.side / size)
         image = np.asarray(self.centre) + local[:, :1] * x_axis + local[:, 1:2] * y_axis
         return image.astype(np.float32)
 
@@ -298,17 +301,21 @@ class FaceModels:
             )
         return found
 
-    def mesh(self, rgb: np.ndarray, crop: Crop) -> tuple[np.ndarray, float]:
+    def mesh(
+        self, rgb: np.ndarray, crop: Crop, offset: float = MODEL_PIXEL_OFFSET
+    ) -> tuple[np.ndarray, float]:
         """468 mesh points (x, y in image pixels, z in image-pixel scale) and the face score."""
         pixels = crop.pixels(rgb, MESH_SIZE).astype(np.float32) * np.float32(1 / 255)
         points, logit = self._mesh.run_all(pixels[None])
         points = points.reshape(468, 3)
-        xy = crop.to_image(points, MESH_SIZE)
+        xy = crop.to_image(points, MESH_SIZE, offset)
         z = points[:, 2:] * np.float32(crop.side / MESH_SIZE)
         score = 1 / (1 + math.exp(-float(np.clip(logit.ravel()[0], -100, 100))))
         return np.hstack([xy, z]), score
 
-    def iris(self, rgb: np.ndarray, crop: Crop) -> tuple[np.ndarray, np.ndarray]:
+    def iris(
+        self, rgb: np.ndarray, crop: Crop, offset: float = MODEL_PIXEL_OFFSET
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Eye contour (71, 2) and iris (5, 2: centre first) points in image pixels.
 
         The model knows one eye: pass the other eye's crop with mirrored=True.
@@ -316,8 +323,8 @@ class FaceModels:
         pixels = crop.pixels(rgb, IRIS_SIZE).astype(np.float32) * np.float32(1 / 255)
         contour, iris = self._iris.run_all(pixels[None])
         return (
-            crop.to_image(contour.reshape(71, 3), IRIS_SIZE),
-            crop.to_image(iris.reshape(5, 3), IRIS_SIZE),
+            crop.to_image(contour.reshape(71, 3), IRIS_SIZE, offset),
+            crop.to_image(iris.reshape(5, 3), IRIS_SIZE, offset),
         )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from effects.facemodels import (
+    MODEL_PIXEL_OFFSET,
     SHORT_RANGE,
     Crop,
     Detection,
@@ -33,13 +34,15 @@ from effects.facemodels import (
 )
 
 # Bump when find_faces' results change (stored with each face, so old faces can be redone).
-FACES_VERSION = 1
+FACES_VERSION = 2
 
 EXPRESSIONS = ("smiling", "laughing", "surprised", "neutral", "eyes_closed")
 
-# The mesh's face-presence score: real faces score 0.9-1.0 unless tiny, turned away or covered;
-# a cat (scikit-image's chelsea) scored 0.58, shop signs and a hand 0.63-0.75.
-MIN_MESH_SCORE = 0.8
+# The mesh's face-presence score. Clear faces score 0.9-1.0; on human_segmentation photos some
+# real faces (under 60 px, in profile or half covered) scored 0.1-0.75 and are dropped, as are a
+# cat (scikit-image's chelsea, 0.58), shop signs and a hand (0.63-0.75) and a patch of
+# scikit-image's motorcycle (0.81).
+MIN_MESH_SCORE = 0.85
 MESH_CROP_SCALE = 1.5  # mesh crop side / detection box side (MediaPipe's)
 
 # Mesh indices (MediaPipe's canonical face mesh). "Right"/"left" are the subject's.
@@ -79,9 +82,21 @@ class FoundFace:
 
 @dataclass(frozen=True)
 class EyeRecipe:
-    """How the pupils are found (bench/eval_pupils.py compares recipes; find_faces uses DEFAULT)."""
+    """How the pupils are found; bench/eval_pupils.py compares recipes, find_faces uses DEFAULT.
 
-    iris_crop_scale: float = 2.3  # eye crop side / eye corner distance (MediaPipe: 2.3)
+    The pupil is the mean of the iris model's centre over every run: one per crop scale, and
+    as many again with the eye corners of the mirrored mesh when `mirror` is set.
+    """
+
+    pixel_offset: float = MODEL_PIXEL_OFFSET
+    # Eye crop side / eye corner distance. MediaPipe's 2.3 frames the eye tightly; 3.0 won on
+    # half A of bench/eval_pupils.py (0.72 within 0.05 vs 0.61 for 2.3).
+    iris_crop_scales: tuple[float, ...] = (3.0,)
+    # Also run the mesh on the mirrored face crop and average the pupils found from both
+    # meshes' eye corners: +1 image at 0.05 but -2 at 0.10 on half A, twice the iris work.
+    mirror: bool = False
+    mesh_passes: int = 1  # 2: run the mesh again on a crop made from its own landmarks
+    contour_weight: float = 0.0  # share of the eyelid contour's centre in the pupil
 
 
 DEFAULT_RECIPE = EyeRecipe()
@@ -120,15 +135,31 @@ MAX_CANDIDATES = 8
 def detect(rgb: np.ndarray, models: FaceModels) -> list[Detection]:
     """Faces in the image, each once, the best-scoring detection of overlapping ones."""
     found = models.detect(rgb, WHOLE_PASS)
+    long_side = max(rgb.shape[:2])
+    if long_side <= WHOLE_PASS.long_side * 1.5:
+        return merge_detections(found)  # the whole-image pass already saw every pixel
+    small_faces = replace(SMALL_FACES_PASS, long_side=min(SMALL_FACES_PASS.long_side, long_side))
     candidates = []
-    for detection in models.detect(rgb, SMALL_FACES_PASS):
+    for detection in models.detect(rgb, small_faces):
         if detection.score >= SHORT_RANGE.min_score:
             found.append(detection)
         else:
             candidates.append(detection)
+    found = merge_detections(found)
+    # Weak responses around a face already found are parts of it, not other faces.
+    candidates = [c for c in candidates if not any(_inside(c, f) for f in found)]
     for candidate in sorted(candidates, key=lambda d: -d.score)[:MAX_CANDIDATES]:
         found.extend(_confirm(rgb, models, candidate))
     return merge_detections(found)
+
+
+def _inside(candidate: Detection, face: Detection) -> bool:
+    """Whether the candidate's centre lies within the face's box grown by half its size."""
+    cx = (candidate.box[0] + candidate.box[2]) / 2
+    cy = (candidate.box[1] + candidate.box[3]) / 2
+    x0, y0, x1, y1 = face.box
+    grow_x, grow_y = (x1 - x0) / 2, (y1 - y0) / 2
+    return x0 - grow_x <= cx <= x1 + grow_x and y0 - grow_y <= cy <= y1 + grow_y
 
 
 def _confirm(rgb: np.ndarray, models: FaceModels, candidate: Detection) -> list[Detection]:
@@ -163,20 +194,36 @@ def face_at(
         side=max(x1 - x0, y1 - y0) * MESH_CROP_SCALE,
         axis=_unit(eyes),
     )
-    mesh, score = models.mesh(rgb, crop)
+    mesh, score = models.mesh(rgb, crop, recipe.pixel_offset)
     if score < MIN_MESH_SCORE:
         return None
+    for _ in range(recipe.mesh_passes - 1):
+        crop = crop_around(mesh[:, :2])
+        mesh, score = models.mesh(rgb, crop, recipe.pixel_offset)
     points = mesh[:, :2]
-    (right_eye, right_iris), (left_eye, left_iris) = refine_eyes(rgb, points, models, recipe)
+    mirrored = None
+    if recipe.mirror:
+        mirrored = models.mesh(rgb, replace(crop, mirrored=True), recipe.pixel_offset)[0][:, :2]
+    left_iris, right_iris = refine_eyes(rgb, points, models, recipe, mirrored)
     landmarks = np.vstack([points, right_iris, left_iris]).astype(np.float32)
     return FoundFace(
         box=(float(x0), float(y0), float(x1 - x0), float(y1 - y0)),
         score=float(detection.score),
-        left_eye=(float(left_eye[0]), float(left_eye[1])),
-        right_eye=(float(right_eye[0]), float(right_eye[1])),
+        left_eye=(float(left_iris[0, 0]), float(left_iris[0, 1])),
+        right_eye=(float(right_iris[0, 0]), float(right_iris[0, 1])),
         expression=estimate_expression(landmarks),
         landmarks=landmarks,
     )
+
+
+def crop_around(points: np.ndarray) -> Crop:
+    """The mesh crop for a face whose mesh points are known (MediaPipe's tracking ROI)."""
+    axis = np.array(_unit(points[LEFT_EYE_CORNERS[0]] - points[RIGHT_EYE_CORNERS[0]]))
+    normal = np.array([-axis[1], axis[0]])
+    along, across = points @ axis, points @ normal
+    middle = (along.min() + along.max()) / 2 * axis + (across.min() + across.max()) / 2 * normal
+    side = max(np.ptp(along), np.ptp(across)) * MESH_CROP_SCALE
+    return Crop(centre=(float(middle[0]), float(middle[1])), side=float(side), axis=tuple(axis))
 
 
 def refine_eyes(
@@ -184,23 +231,37 @@ def refine_eyes(
     mesh: np.ndarray,
     models: FaceModels,
     recipe: EyeRecipe = DEFAULT_RECIPE,
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """((right pupil, right iris points (5, 2)), (left pupil, left iris points)) from the mesh.
+    mirrored_mesh: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(left, right) iris points (5, 2) each, the pupil centre first, from the mesh's eyes.
 
-    The iris model knows one eye (the subject's right): the left eye's crop is mirrored.
+    `mirrored_mesh` is the mesh of the mirrored face crop: its point 33 is on the subject's
+    left eye. Every crop shows the iris model an eye as it was trained: the subject's right
+    eye, outer corner left, so the left eye's crop is mirrored.
     """
+    corner_sets = [(mesh, RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS)]
+    if mirrored_mesh is not None:
+        corner_sets.append((mirrored_mesh, LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS))
     found = []
-    for (outer, inner), mirrored in ((RIGHT_EYE_CORNERS, False), (LEFT_EYE_CORNERS, True)):
-        a, b = mesh[outer].astype(np.float64), mesh[inner].astype(np.float64)
-        along = b - a if not mirrored else a - b  # image-rightwards on an upright face
-        crop = Crop(
-            centre=tuple((a + b) / 2),
-            side=max(float(np.hypot(*(b - a))), 1.0) * recipe.iris_crop_scale,
-            axis=_unit(along),
-            mirrored=mirrored,
-        )
-        _, iris = models.iris(rgb, crop)
-        found.append((iris[0], iris))
+    for side in (1, 2):  # left, right
+        runs = []
+        for points, right_corners, left_corners in corner_sets:
+            outer, inner = left_corners if side == 1 else right_corners
+            a, b = points[outer].astype(np.float64), points[inner].astype(np.float64)
+            for scale in recipe.iris_crop_scales:
+                crop = Crop(
+                    centre=((a[0] + b[0]) / 2, (a[1] + b[1]) / 2),
+                    side=max(float(np.hypot(*(b - a))), 1.0) * scale,
+                    axis=_unit(b - a) if side == 2 else _unit(a - b),
+                    mirrored=side == 1,
+                )
+                runs.append(models.iris(rgb, crop, recipe.pixel_offset)[1])
+        iris = np.mean(runs, axis=0)
+        if recipe.contour_weight:
+            contour = mesh[list(LEFT_EYE_CONTOUR if side == 1 else RIGHT_EYE_CONTOUR)]
+            shift = (contour.mean(axis=0) - iris[0]) * recipe.contour_weight
+            iris = iris + shift
+        found.append(iris.astype(np.float32))
     return found[0], found[1]
 
 

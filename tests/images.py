@@ -7,6 +7,7 @@ import struct
 import zlib
 from datetime import datetime
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -137,3 +138,19 @@ def box_mask(shape: tuple[int, ...], boxes: tuple[tuple[int, int, int, int], ...
     for x0, y0, x1, y1 in boxes:
         mask[y0 * height // 512 : y1 * height // 512, x0 * width // 512 : x1 * width // 512] = True
     return mask
+
+
+def group_photo() -> tuple[np.ndarray, list[tuple[float, float, int]]]:
+    """A 1280x960 'group photo': the astronaut's head pasted 7 times, 70-180 px wide, onto
+    scikit-image's coffee. Returns the image and each head's (centre x, centre y, width)."""
+    head = sample("astronaut")[40:220, 140:310]
+    image = cv2.resize(sample("coffee"), (1280, 960), interpolation=cv2.INTER_CUBIC)
+    heads = []
+    for k, width in enumerate((70, 85, 100, 120, 150, 170, 180)):
+        height = round(width * head.shape[0] / head.shape[1])
+        x, y = 40 + (k % 4) * 310, 120 + (k // 4) * 420 + (k % 3) * 40
+        image[y : y + height, x : x + width] = cv2.resize(
+            head, (width, height), interpolation=cv2.INTER_AREA
+        )
+        heads.append((x + width / 2, y + height / 2, width))
+    return image, heads

@@ -128,29 +128,13 @@ def test_a_face_filling_a_large_photo_gives_the_same_pupils(
     assert np.abs(small.landmarks - astronaut_face.landmarks).mean() < 1.0
 
 
-def group_photo() -> tuple[np.ndarray, list[tuple[float, float, int]]]:
-    """A 1280x960 'group photo': the astronaut's head pasted 7 times, 70-180 px wide, onto
-    scikit-image's coffee. Returns the image and each head's (centre x, centre y, width)."""
-    head = images.sample("astronaut")[40:220, 140:310]
-    image = cv2.resize(images.sample("coffee"), (1280, 960), interpolation=cv2.INTER_CUBIC)
-    heads = []
-    for k, width in enumerate((70, 85, 100, 120, 150, 170, 180)):
-        height = round(width * head.shape[0] / head.shape[1])
-        x, y = 40 + (k % 4) * 310, 120 + (k // 4) * 420 + (k % 3) * 40
-        image[y : y + height, x : x + width] = cv2.resize(
-            head, (width, height), interpolation=cv2.INTER_AREA
-        )
-        heads.append((x + width / 2, y + height / 2, width))
-    return image, heads
-
-
 def centre(face: FoundFace) -> tuple[float, float]:
     x, y, w, h = face.box
     return (x + w / 2, y + h / 2)
 
 
 def test_it_finds_every_small_face_in_a_group_photo(model_dir: Path) -> None:
-    image, heads = group_photo()
+    image, heads = images.group_photo()
     faces = find_faces(image, model_dir)
     assert len(faces) == len(heads)
     areas = [f.box[2] * f.box[3] for f in faces]
