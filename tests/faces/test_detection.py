@@ -20,7 +20,7 @@ from faces.models import Expression, FaceScan, RemovedFace, Source
 from gallery.models import Photo, Status
 from gallery.processing import process_photo
 from tests import images
-from tests.effects.test_faces import group_photo
+from tests.images import group_photo
 
 pytestmark = pytest.mark.django_db
 
