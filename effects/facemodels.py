@@ -87,6 +87,18 @@ class Detection:
     # (6, 2): subject's right eye, left eye, nose tip, mouth centre, right ear, left ear
     keypoints: np.ndarray
 
+    def transformed(self, scale: tuple[float, float], shift: tuple[float, float]) -> Detection:
+        """The detection in another image: every point p becomes p * scale + shift."""
+        sx, sy = scale
+        dx, dy = shift
+        x0, y0, x1, y1 = self.box
+        points = self.keypoints * np.array(scale, np.float32) + np.array(shift, np.float32)
+        return Detection(
+            box=(x0 * sx + dx, y0 * sy + dy, x1 * sx + dx, y1 * sy + dy),
+            score=self.score,
+            keypoints=points.astype(np.float32),
+        )
+
 
 @dataclass(frozen=True)
 class Crop:
@@ -272,7 +284,10 @@ class FaceModels:
             canvas_h = math.ceil(inner_h / run.grain) * run.grain
             canvas_w = math.ceil(inner_w / run.grain) * run.grain
         model, anchors = self._detector(spec, canvas_h, canvas_w)
-        small = cv2.resize(rgb, (inner_w, inner_h), interpolation=cv2.INTER_AREA)
+        if (inner_w, inner_h) == (width, height):
+            small = rgb
+        else:
+            small = cv2.resize(rgb, (inner_w, inner_h), interpolation=cv2.INTER_AREA)
         left = (canvas_w - inner_w) // 2
         top = (canvas_h - inner_h) // 2
         canvas = np.full((canvas_h, canvas_w, 3), -1, np.float32)  # black, as MediaPipe pads

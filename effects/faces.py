@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from effects.facemodels import (
@@ -129,22 +130,28 @@ def faces_with(rgb: np.ndarray, models: FaceModels, recipe: EyeRecipe) -> list[F
 WHOLE_PASS = DetectorPass(SHORT_RANGE, 128, square=True)
 SMALL_FACES_PASS = DetectorPass(SHORT_RANGE, 384, square=False, min_score=0.2)
 CANDIDATE_ZOOM = 2.8  # zoomed crop side / candidate box side
-MAX_CANDIDATES = 8
+MAX_CANDIDATES = 5
 
 
 def detect(rgb: np.ndarray, models: FaceModels) -> list[Detection]:
     """Faces in the image, each once, the best-scoring detection of overlapping ones."""
-    found = models.detect(rgb, WHOLE_PASS)
-    long_side = max(rgb.shape[:2])
-    if long_side <= WHOLE_PASS.long_side * 1.5:
-        return merge_detections(found)  # the whole-image pass already saw every pixel
-    small_faces = replace(SMALL_FACES_PASS, long_side=min(SMALL_FACES_PASS.long_side, long_side))
+    height, width = rgb.shape[:2]
+    if max(height, width) <= WHOLE_PASS.long_side * 1.5:
+        return merge_detections(models.detect(rgb, WHOLE_PASS))  # that pass saw every pixel
+    # Both passes start from one reduced copy (reducing the 1280 px decode twice cost more
+    # than the whole-image pass itself).
+    factor = min(1.0, SMALL_FACES_PASS.long_side / max(height, width))
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    reduced = rgb if factor == 1 else cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    back = (width / size[0], height / size[1])
+    found = [d.transformed(back, (0, 0)) for d in models.detect(reduced, WHOLE_PASS)]
+    small_faces = replace(SMALL_FACES_PASS, long_side=max(size))
     candidates = []
-    for detection in models.detect(rgb, small_faces):
+    for detection in models.detect(reduced, small_faces):
         if detection.score >= SHORT_RANGE.min_score:
-            found.append(detection)
+            found.append(detection.transformed(back, (0, 0)))
         else:
-            candidates.append(detection)
+            candidates.append(detection.transformed(back, (0, 0)))
     found = merge_detections(found)
     # Weak responses around a face already found are parts of it, not other faces.
     candidates = [c for c in candidates if not any(_inside(c, f) for f in found)]
@@ -172,13 +179,8 @@ def _confirm(rgb: np.ndarray, models: FaceModels, candidate: Detection) -> list[
     right, bottom = min(width, math.ceil(cx + half)), min(height, math.ceil(cy + half))
     if right - left < 8 or bottom - top < 8:
         return []
-    shift = np.array([left, top], np.float32)
     return [
-        Detection(
-            box=(d.box[0] + left, d.box[1] + top, d.box[2] + left, d.box[3] + top),
-            score=d.score,
-            keypoints=d.keypoints + shift,
-        )
+        d.transformed((1.0, 1.0), (left, top))
         for d in models.detect(rgb[top:bottom, left:right], WHOLE_PASS)
     ]
 
