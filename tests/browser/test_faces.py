@@ -3,6 +3,7 @@ with the keyboard alone."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -198,3 +199,58 @@ def test_the_labelling_page_takes_taps_on_a_phone(astronaut, open_page, live_ser
     astronaut.refresh_from_db()
     assert astronaut.left_eye == pytest.approx((250, 105), abs=1)
     assert astronaut.right_eye == pytest.approx((205, 100), abs=1)
+
+
+def test_a_pupil_corrected_on_the_viewer_is_used_by_the_gaze_variant(
+    astronaut, open_page, live_server
+):
+    from effects.models import Variant
+    from effects.rendering import render_variant, stored_faces
+    from gallery import files
+    from gallery.imaging import load_rgb
+
+    def variant_pixels(variant_id: int) -> np.ndarray:
+        assert render_variant(variant_id) == "ready"  # as the render worker does
+        return load_rgb(files.media_path(str(Variant.objects.get(pk=variant_id).image.name)))
+
+    page = open_page("desktop", "alice")
+    page.goto(f"{live_server.url}/photos/{astronaut.photo_id}/")
+    wait_until(page, "() => document.getElementById('photo-image').complete")
+    asked = page.evaluate(
+        """async (url) => {
+          const csrf = document.querySelector('[name=csrfmiddlewaretoken]').value;
+          const response = await fetch(url, {method: 'POST', credentials: 'same-origin',
+            headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
+            body: JSON.stringify({effect: 'gaze', direction: 'left', strength: 100})});
+          return [response.status, (await response.json()).id];
+        }""",
+        f"/api/photos/{astronaut.photo_id}/variants/",
+    )
+    assert asked[0] == 202, asked
+    before = variant_pixels(asked[1])
+
+    show_eyes(page)
+    x, y = page.evaluate(MARKER_CENTRE, "left")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 5, y + 3, steps=4)
+    page.mouse.up()
+    page.wait_for_selector("#eyes-hint:has-text('Saved')")
+    astronaut.refresh_from_db()
+    corrected = astronaut.left_eye
+    assert corrected != pytest.approx((astronaut.detected_left_x, astronaut.detected_left_y))
+    page.reload()
+    show_eyes(page)
+    expected = page.evaluate(IMAGE_POINT, list(corrected))
+    assert page.evaluate(MARKER_CENTRE, "left") == pytest.approx(expected, abs=1.5)
+
+    # The correction sent the variant back to be rendered; it renders from the corrected point.
+    variant = Variant.objects.get(pk=asked[1])
+    assert variant.status == "pending"
+    assert stored_faces(variant.photo, 1.0)[astronaut.pk].left_eye == corrected
+    after = variant_pixels(variant.pk)
+    changed = np.argwhere(np.abs(after.astype(int) - before.astype(int)).max(axis=2) > 12)
+    assert len(changed) >= 10, f"{len(changed)} pixels changed"  # the left iris moved anew
+    # Only around the left eye (the right pupil was not corrected).
+    ys, xs = changed[:, 0], changed[:, 1]
+    assert np.hypot(xs - corrected[0], ys - corrected[1]).max() < 20
