@@ -11,12 +11,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.core.mail import EmailMultiAlternatives
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 
+from focal.auth import AuthenticatedHttpRequest
 from focal.mail import send_later
 from focal.ratelimits import (
     PASSWORD_RESETS,
@@ -49,6 +51,49 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user)
         return redirect("gallery:upload")
     return render(request, "registration/signup.html", {"form": form})
+
+
+class EmailForm(forms.Form):
+    """The account's email address (for password resets), changed with the current password:
+    whoever has only the session (a computer left signed in) must not be able to point
+    password resets at an address of their own."""
+
+    email = forms.EmailField(
+        required=False,
+        max_length=254,
+        help_text="Where password reset links go. Leave it empty to have none.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password
+
+
+@login_required
+def email_address(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
+    form = EmailForm(user, request.POST or None, initial={"email": user.email})
+    if request.method == "POST" and form.is_valid():
+        user.email = form.cleaned_data["email"]
+        user.save(update_fields=["email"])  # also ends reset links sent to the old address
+        if user.email:
+            messages.success(request, f"Password reset links now go to {user.email}.")
+        else:
+            messages.success(request, "Your account has no email address now.")
+        return redirect("account_email")
+    return render(request, "accounts/email_form.html", {"form": form})
 
 
 class LogOut(auth_views.LogoutView):

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("faces.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogOut.as_view(), name="logout"),
+    path("accounts/email/", accounts.email_address, name="account_email"),
     path("accounts/password/reset/", accounts.PasswordReset.as_view(), name="password_reset"),
     path(
         "accounts/password/reset/sent/",

@@ -102,6 +102,7 @@ def test_an_account_without_email_gets_no_mail_and_the_pages_say_why(bob, login)
     assert "A reset needs an email address on the account" in form
     change = login(bob).get("/accounts/password/change/").content.decode()
     assert "Your account has no email address" in change
+    assert 'href="/accounts/email/">Add one' in change
 
 
 def test_reset_requests_for_one_email_address_are_limited(alice):
@@ -169,6 +170,7 @@ def test_the_account_menu_names_the_user_and_has_its_links(alice, login):
     menu = html[html.index('class="account-menu"') : html.index("</details>")]
     assert "Alice Liddell" in menu and "(alice)" in menu
     assert 'href="/accounts/password/change/"' in menu
+    assert 'href="/accounts/email/"' in menu
     assert re.search(
         r'<form method="post" action="/accounts/logout/"><input type="hidden" '
         r'name="csrfmiddlewaretoken"[^>]*><button[^>]*>Log out</button></form>',
@@ -211,3 +213,36 @@ def test_a_mail_server_that_fails_changes_nothing_in_the_answer(alice, settings,
     unknown = ask_for_reset("nobody@example.org")
     assert known.status_code == unknown.status_code == 302
     assert "Could not send the mail 'Reset your Focal password'" in caplog.text
+
+
+def test_an_email_address_is_added_with_the_password_and_resets_then_reach_it(bob, login):
+    browser = login(bob)
+    page = browser.get("/accounts/email/").content.decode()
+    assert "Your account has no email address" in page
+    wrong = browser.post("/accounts/email/", {"email": "bob@example.org", "password": "guess"})
+    assert wrong.status_code == 200 and "That is not your password" in wrong.content.decode()
+    bob.refresh_from_db()
+    assert bob.email == ""
+
+    saved = browser.post(
+        "/accounts/email/", {"email": "bob@example.org", "password": "bob-pass-123"}, follow=True
+    )
+    assert "Password reset links now go to bob@example.org" in saved.content.decode()
+    bob.refresh_from_db()
+    assert bob.email == "bob@example.org"
+    ask_for_reset("bob@example.org")
+    assert mail.outbox[0].to == ["bob@example.org"]
+
+
+def test_a_new_email_address_ends_links_sent_to_the_old_one(alice, login):
+    ask_for_reset("alice@example.org")
+    link = link_in(mail.outbox[0])
+    form = {"email": "new@example.org", "password": "alice-pass-123"}
+    assert login(alice).post("/accounts/email/", form).status_code == 302
+    page = Client().get(link, follow=True).content.decode()
+    assert "This link does not work any more" in page
+
+
+def test_the_email_page_needs_a_log_in():
+    response = Client().get("/accounts/email/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

@@ -86,6 +86,7 @@ def page_types(demo) -> list[tuple[str, str | None, str | Callable[[], str]]]:
         ("password-reset-complete", None, "/accounts/password/reset/complete/"),
         ("password-change", "alice", "/accounts/password/change/"),
         ("password-change-done", "alice", "/accounts/password/change/done/"),
+        ("email-address", "alice", "/accounts/email/"),
         ("not-found", None, "/no/such/page/"),
         ("not-found-photo", "bob", f"/photos/{own.pk}/"),
     ]
