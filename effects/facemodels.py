@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,8 @@ from effects.segmentation import TFLiteModel
 MESH_SIZE = 192
 IRIS_SIZE = 64
 NMS_IOU = 0.3
+# Detector interpreters kept per canvas shape (each a few MB; photos come in a few shapes).
+MAX_DETECTOR_SHAPES = 8
 # A landmark model's output coordinate u is the continuous crop coordinate u + this offset
 # (0.5 would mean the model puts pixel k's centre at k). 0, MediaPipe's own decoding (x / crop
 # size), beat 0.5 in bench/eval_pupils.py: 0.72 vs 0.57 of half A's pupils within 0.05.
@@ -253,7 +256,9 @@ class FaceModels:
         self._iris = self._load(IRIS)
         # One interpreter per (model, canvas shape): resizing one costs tens of ms, and a
         # gallery has few shapes (the canvas sides are rounded up to DetectorPass.grain).
-        self._detectors: dict[tuple[str, int, int], tuple[TFLiteModel, np.ndarray]] = {}
+        self._detectors: OrderedDict[tuple[str, int, int], tuple[TFLiteModel, np.ndarray]] = (
+            OrderedDict()
+        )
         self._detectors_lock = threading.Lock()
 
     def _load(self, model: ModelFile, shape: tuple[int, ...] | None = None) -> TFLiteModel:
@@ -269,6 +274,9 @@ class FaceModels:
                 shape = None if (height, width) == (spec.size, spec.size) else (1, height, width, 3)
                 found = (self._load(spec.model, shape), ssd_anchors(spec, height, width))
                 self._detectors[key] = found
+                if len(self._detectors) > MAX_DETECTOR_SHAPES:
+                    self._detectors.popitem(last=False)  # the least recently used shape
+            self._detectors.move_to_end(key)
             return found
 
     def detect(self, rgb: np.ndarray, run: DetectorPass) -> list[Detection]:

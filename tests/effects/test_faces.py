@@ -13,6 +13,14 @@ import cv2
 import numpy as np
 import pytest
 
+from effects.facemodels import (
+    FULL_RANGE,
+    MAX_DETECTOR_SHAPES,
+    SHORT_RANGE,
+    get_face_models,
+    ssd_anchors,
+    weighted_nms,
+)
 from effects.faces import (
     EXPRESSIONS,
     FACES_VERSION,
@@ -192,3 +200,35 @@ def test_expression_rule_on_edited_meshes(astronaut_face: FoundFace) -> None:
 
 def test_faces_version_is_a_positive_int() -> None:
     assert isinstance(FACES_VERSION, int) and FACES_VERSION >= 1
+
+
+def test_anchor_grids_match_the_models() -> None:
+    assert ssd_anchors(SHORT_RANGE, 128, 128).shape == (896, 2)
+    assert ssd_anchors(FULL_RANGE, 192, 192).shape == (2304, 2)
+    # A larger canvas for the fully convolutional short-range model: 2 anchors per 8 px cell
+    # and 6 per 16 px cell, centred in their cells.
+    anchors = ssd_anchors(SHORT_RANGE, 288, 384)
+    assert anchors.shape == (36 * 48 * 2 + 18 * 24 * 6, 2)
+    assert tuple(anchors[0]) == (4.0, 4.0) and tuple(anchors[-1]) == (376.0, 280.0)
+
+
+def test_weighted_nms_averages_a_cluster_and_keeps_separate_faces() -> None:
+    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [50, 50, 60, 60]], np.float32)
+    points = np.zeros((3, 6, 2), np.float32)
+    points[1] += 2
+    kept = weighted_nms(boxes, points, np.array([0.9, 0.3, 0.8]))
+    assert len(kept) == 2
+    box, keypoints, score = kept[0]
+    assert score == 0.9
+    assert box[0] == pytest.approx(0.25) and keypoints[0, 0] == pytest.approx(0.5)
+    assert tuple(kept[1][0]) == (50, 50, 60, 60)
+
+
+def test_detector_interpreters_are_kept_for_a_few_shapes_only(model_dir: Path) -> None:
+    models = get_face_models(model_dir)
+    sides = range(200, 384, 32)  # 6 canvas heights, as landscape and portrait: 12 shapes
+    for side in sides:
+        for shape in ((side, 384, 3), (384, side, 3)):
+            find_faces(np.zeros(shape, np.uint8), model_dir)
+    assert 2 * len(sides) > MAX_DETECTOR_SHAPES
+    assert len(models._detectors) == MAX_DETECTOR_SHAPES
