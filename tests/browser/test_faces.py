@@ -15,7 +15,7 @@ from tests.browser.conftest import screenshot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Where the detector puts the astronaut's pupils (512 x 512 pixels), to the tenth of a pixel.
+# About where the detector puts the astronaut's pupils (512 x 512 pixels).
 LEFT, RIGHT = (246.4, 104.0), (203.9, 101.6)
 
 
@@ -25,8 +25,8 @@ def astronaut(alice):
     photo = actions.add_photo(alice, upload, title="Astronaut").photo
     assert process_photo(photo.pk) == "ready"
     face = Face.objects.get(photo=photo)  # found by processing
-    assert face.left_eye == pytest.approx(LEFT, abs=0.5)
-    assert face.right_eye == pytest.approx(RIGHT, abs=0.5)
+    assert face.left_eye == pytest.approx(LEFT, abs=3)
+    assert face.right_eye == pytest.approx(RIGHT, abs=3)
     return face
 
 
@@ -55,7 +55,7 @@ def show_eyes(page):
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_a_pupil_dragged_on_the_viewer_is_saved(size, astronaut, open_page, live_server):
-    left = astronaut.left_eye
+    left, right = astronaut.left_eye, astronaut.right_eye
     page = open_page(size, "alice")
     page.goto(f"{live_server.url}/photos/{astronaut.photo_id}/")
     wait_until(page, "() => document.getElementById('photo-image').complete")
@@ -87,8 +87,8 @@ def test_a_pupil_dragged_on_the_viewer_is_saved(size, astronaut, open_page, live
     assert astronaut.source == "corrected"
     assert astronaut.left_eye_x == pytest.approx(left[0] + 20 * scale, abs=1.5 * scale)
     assert astronaut.left_eye_y == pytest.approx(left[1] + 12 * scale, abs=1.5 * scale)
-    assert astronaut.right_eye_x == pytest.approx(RIGHT[0], abs=0.5)
-    assert astronaut.detected_left_x == pytest.approx(LEFT[0], abs=0.5)
+    assert astronaut.right_eye == right  # untouched
+    assert (astronaut.detected_left_x, astronaut.detected_left_y) == left  # kept beside
     # After a reload the marker is where it was dropped.
     page.reload()
     wait_until(page, "() => document.getElementById('photo-image').complete")
@@ -102,6 +102,7 @@ def test_a_pupil_dragged_on_the_viewer_is_saved(size, astronaut, open_page, live
 def test_a_pupil_is_moved_with_the_keyboard_and_a_face_added_and_removed(
     astronaut, open_page, live_server
 ):
+    right = astronaut.right_eye
     page = open_page("desktop", "alice")
     page.goto(f"{live_server.url}/photos/{astronaut.photo_id}/")
     page.focus("#eyes-toggle")
@@ -114,8 +115,8 @@ def test_a_pupil_is_moved_with_the_keyboard_and_a_face_added_and_removed(
         page.keyboard.press("Shift+ArrowUp")
     page.wait_for_selector("#eyes-hint:has-text('Saved')")
     astronaut.refresh_from_db()
-    assert astronaut.right_eye_y < RIGHT[1] - 10
-    assert astronaut.right_eye_x == pytest.approx(RIGHT[0], abs=0.5)
+    assert astronaut.right_eye_y < right[1] - 10
+    assert astronaut.right_eye_x == pytest.approx(right[0], abs=0.01)  # sent to 0.01 px
     # Add a face with the keyboard: it appears in the middle, its markers take the focus.
     page.focus("#face-add")
     page.keyboard.press("Enter")
