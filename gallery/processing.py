@@ -98,6 +98,9 @@ def process_photo(photo_id: int) -> str:
         )
         record_descriptor(current.pk, rendition.descriptor, rendition.local)
         store_faces(current.pk, rendition.faces)
+    matching = _match_same_subject(photo_id)
+    if matching is not None:
+        rendition.timings_ms["same subject"] = matching
     log.info(
         "photo %s ready in %d ms (%s)",
         photo_id,
@@ -105,6 +108,21 @@ def process_photo(photo_id: int) -> str:
         ", ".join(f"{name} {ms:.0f}" for name, ms in rendition.timings_ms.items()),
     )
     return "ready"
+
+
+def _match_same_subject(photo_id: int) -> float | None:
+    """Verify the ready photo against its object-index candidates (search.objects); returns
+    the ms taken. A failure here leaves the photo ready without matches (logged), like faces:
+    `manage.py rebuild_index --matches` works them out again."""
+    from search.objects import match_photo
+
+    started = time.perf_counter()
+    try:
+        match_photo(photo_id)
+    except Exception:
+        log.exception("photo %s: same-subject matching failed", photo_id)
+        return None
+    return (time.perf_counter() - started) * 1000
 
 
 def _deleted_meanwhile(photo: Photo) -> str:

@@ -23,6 +23,13 @@ from search import queries
 from search.service import Match
 
 K_PARAM = OpenApiParameter("k", queries.K_SCHEMA, description="How many results, 1 to 100 (10).")
+MODE_DESCRIPTION = (
+    "object: only photos verified to show the same thing (local features + geometry); "
+    "colour: only photos alike in colour and layout; left out: both, same-subject first."
+)
+MODE_PARAM = OpenApiParameter(
+    "mode", str, enum=list(queries.MODES), required=False, description=MODE_DESCRIPTION
+)
 COLOR_PARAM = OpenApiParameter(
     "color",
     queries.COLOR_SCHEMA,
@@ -35,7 +42,15 @@ class SimilarPhotoSerializer(serializers.Serializer[Any]):
     """A photo you may see, with how similar it is."""
 
     id = serializers.IntegerField()
-    score = serializers.FloatField(min_value=0, max_value=1, help_text="1 = identical.")
+    match = serializers.ChoiceField(
+        choices=queries.MODES,
+        help_text="object: verified to show the same thing; colour: alike in colour.",
+    )
+    score = serializers.FloatField(
+        min_value=0,
+        max_value=1,
+        help_text="1 = identical. For object matches: the share of keypoints matched.",
+    )
     thumbnail_url = serializers.URLField(allow_null=True)
     title = serializers.CharField()
     page_url = serializers.URLField()
@@ -66,6 +81,9 @@ class SearchByImageSerializer(RejectUnknownFields):
     add = StrictBooleanField(
         required=False, default=False, help_text="Also add the image to your gallery."
     )
+    mode = serializers.ChoiceField(
+        choices=queries.MODES, required=False, help_text=MODE_DESCRIPTION
+    )
 
 
 def results(request: Request, matches: list[Match], **extra: Any) -> Response:
@@ -76,6 +94,7 @@ def results(request: Request, matches: list[Match], **extra: Any) -> Response:
         "results": [
             {
                 "id": m.photo.pk,
+                "match": m.kind,
                 "score": round(m.score, 4),
                 "thumbnail_url": url(m.photo.file_url("thumb")),
                 "title": m.photo.display_title,
@@ -90,7 +109,7 @@ def results(request: Request, matches: list[Match], **extra: Any) -> Response:
 
 @extend_schema(
     tags=["search"],
-    parameters=[K_PARAM],
+    parameters=[K_PARAM, MODE_PARAM],
     responses=SimilarResultsSerializer,
     extensions=errors(409),
 )
@@ -102,7 +121,8 @@ class SimilarPhotosView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         photo = get_object_or_404(Photo.objects.visible_to(request.user), pk=pk)
         k = queries.parse_k(request.query_params.get("k"))
-        return results(request, queries.similar_to_photo(photo, request.user, k))
+        mode = queries.parse_mode(request.query_params.get("mode"))
+        return results(request, queries.similar_to_photo(photo, request.user, k, mode))
 
 
 class SearchView(APIView):
@@ -131,10 +151,11 @@ class SearchView(APIView):
         form = SearchByImageSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         k = form.validated_data["k"]
-        vector, _ = queries.describe_upload(upload)
+        query = queries.describe_upload(upload)
         extra: dict[str, Any] = {}
         if form.validated_data["add"]:
             added = actions.add_photo(signed_in_user(request), upload)
             extra["added"] = PhotoSerializer(added.photo, context={"request": request}).data
             extra["duplicate"] = added.duplicate
-        return results(request, queries.similar_to_vector(vector, request.user, k), **extra)
+        mode = form.validated_data.get("mode")
+        return results(request, queries.similar_to_image(query, request.user, k, mode), **extra)

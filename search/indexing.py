@@ -8,6 +8,7 @@ import numpy as np
 from search import local_features
 from search.descriptors import DESCRIPTOR_VERSION, colour_descriptor
 from search.models import Descriptor, IndexChange, LocalDescriptor
+from search.object_vectors import object_vector
 
 
 def describe(small: np.ndarray) -> np.ndarray:
@@ -38,6 +39,7 @@ def record_descriptor(
             defaults={
                 "version": local_features.LOCAL_VERSION,
                 "data": local_features.to_bytes(local),
+                "vector": LocalDescriptor.pack(object_vector(local)),
             },
         )
     IndexChange.objects.create(photo_id=photo_id, added=True)

@@ -59,7 +59,40 @@ class LocalDescriptor(models.Model):
     photo = models.OneToOneField(Photo, on_delete=models.CASCADE, related_name="local_features")
     version = models.PositiveIntegerField()
     data = models.BinaryField()
+    # The photo's object vector (search.object_vectors), float16 little-endian: what the
+    # object index holds. Empty in rows written before it existed.
+    vector = models.BinaryField(default=b"")
     created = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"local features v{self.version} of photo {self.photo_id}"
+
+    @staticmethod
+    def pack(vector: np.ndarray) -> bytes:
+        return np.ascontiguousarray(vector, dtype="<f2").tobytes()
+
+    @staticmethod
+    def unpack(data: bytes | memoryview) -> np.ndarray:
+        return np.frombuffer(bytes(data), dtype="<f2").astype(np.float32)
+
+
+class ObjectMatch(models.Model):
+    """Two photos verified to show the same thing (search.local_features.verify), stored once
+    in each direction so a photo's matches are one indexed query. Worked out by the worker when
+    a photo arrives; permissions are applied when they are read, so a photo made private or
+    trashed later drops out of everyone else's results, and deleting either photo deletes the
+    pair."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="object_matches")
+    other = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="+")
+    inliers = models.PositiveIntegerField()
+    score = models.FloatField()  # local_features.Match.score, 0..1
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "other"], name="one_object_match_per_pair")
+        ]
+        indexes = [models.Index(fields=["photo", "-inliers"])]
+
+    def __str__(self) -> str:
+        return f"photo {self.photo_id} shows what {self.other_id} shows ({self.inliers} inliers)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -18,12 +19,17 @@ from gallery.imaging import CorruptImage, ImageTooLarge, inspect_image
 from gallery.models import Photo, Status
 from gallery.processing import decode_for_gallery
 from gallery.uploads import upload_limit_text
+from search import objects
 from search.descriptors import colour_query_descriptor
-from search.indexing import describe
+from search.indexing import describe, describe_locally
+from search.local_features import LocalFeatures
 from search.service import Match, User, photo_index
 from search.text import TextQuery
 
 MAX_K = 100
+# mode=object: verified same-subject matches only; mode=colour: colour similarity only;
+# no mode: both, same-subject matches first.
+MODES = ("object", "colour")
 MAX_COLOURS = 3
 _K = re.compile(r"[0-9]{1,3}")
 # What the API's schema says of these parameters (search/api.py); the parsers below agree.
@@ -64,8 +70,25 @@ def parse_colours(values: Iterable[str]) -> list[tuple[int, int, int]]:
     return found
 
 
-def describe_upload(upload: UploadedFile) -> tuple[np.ndarray, np.ndarray]:
-    """The descriptor of an uploaded query image and its thumbnail pixels; nothing is stored.
+@dataclass(frozen=True)
+class QueryImage:
+    """An uploaded image described as a stored photo would be; nothing is stored."""
+
+    colour: np.ndarray
+    local: LocalFeatures
+    thumbnail: np.ndarray  # RGB pixels of the thumbnail size
+
+
+def parse_mode(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value not in MODES:
+        raise QueryError('mode must be "object" or "colour".', code="invalid_mode")
+    return value
+
+
+def describe_upload(upload: UploadedFile) -> QueryImage:
+    """The descriptors of an uploaded query image and its thumbnail pixels.
 
     Raises gallery.imaging.ImageError for anything add_photo() would refuse.
     """
@@ -76,20 +99,36 @@ def describe_upload(upload: UploadedFile) -> tuple[np.ndarray, np.ndarray]:
     assert upload.file is not None
     inspect_image(upload.file, max_pixels=settings.FOCAL_MAX_PIXELS, hold=memory.for_web)
     upload.seek(0)
-    _, small = decode_for_gallery(upload.file, hold=memory.for_web)
-    return describe(small), small
+    preview, small = decode_for_gallery(upload.file, hold=memory.for_web)
+    return QueryImage(describe(small), describe_locally(preview), small)
 
 
-def similar_to_photo(photo: Photo, user: User, k: int) -> list[Match]:
+def _combined(first: list[Match], then: list[Match], k: int) -> list[Match]:
+    """Same-subject matches, then colour matches not already listed, k in all."""
+    seen = {m.photo.pk for m in first}
+    return (first + [m for m in then if m.photo.pk not in seen])[:k]
+
+
+def similar_to_photo(photo: Photo, user: User, k: int, mode: str | None = "colour") -> list[Match]:
+    """Photos like `photo` that `user` may see; mode as in MODES (None: both)."""
     index = photo_index()
     vector = index.vector_of(photo.pk)
     if vector is None:
         raise QueryError("This photo is still being processed.", code="not_ready", status=409)
-    return index.search(vector, k, user=user, exclude=[photo.pk])
+    same = objects.same_subject_as_photo(photo, user, k) if mode != "colour" else []
+    if mode == "object":
+        return same
+    colour = index.search(vector, k + len(same), user=user, exclude=[photo.pk])
+    return _combined(same, colour, k)
 
 
-def similar_to_vector(vector: np.ndarray, user: User, k: int) -> list[Match]:
-    return photo_index().search(vector, k, user=user)
+def similar_to_image(query: QueryImage, user: User, k: int, mode: str | None = None) -> list[Match]:
+    """Photos like an uploaded image that `user` may see; mode as in MODES (None: both)."""
+    same = objects.same_subject_as_image(query.local, user, k) if mode != "colour" else []
+    if mode == "object":
+        return same
+    colour = photo_index().search(query.colour, k + len(same), user=user)
+    return _combined(same, colour, k)
 
 
 def dominated_by(

@@ -15,9 +15,9 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from django.conf import settings
@@ -26,8 +26,10 @@ from django.db.models import Q, QuerySet
 
 from gallery.models import Photo
 from search.descriptors import DESCRIPTOR_DIM, DESCRIPTOR_VERSION, score_from_similarity
-from search.index import KindSetting, SimilarityIndex
-from search.models import Descriptor, IndexChange
+from search.index import KindSetting, SimilarityIndex, Storage
+from search.local_features import LOCAL_VERSION
+from search.models import Descriptor, IndexChange, LocalDescriptor
+from search.object_vectors import shipped_codebook
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +52,50 @@ User = AbstractBaseUser | AnonymousUser
 class Match:
     photo: Photo
     score: float  # 0..1, 1 = identical
+    kind: str = "colour"  # "object": verified to show the same thing (search.objects)
+
+
+@dataclass(frozen=True)
+class VectorSource:
+    """Where an index's vectors live: current-version rows of a model with `photo_id` and a
+    binary `vector` column. Both indexes follow the same change log (IndexChange)."""
+
+    name: str
+    rows: Callable[[], QuerySet[Any]]
+    dim: int
+    unpack: Callable[[bytes | memoryview], np.ndarray]
+    storage: Storage
+
+
+def _colour_rows() -> QuerySet[Any]:
+    return Descriptor.objects.filter(version=DESCRIPTOR_VERSION)
+
+
+def _object_rows() -> QuerySet[Any]:
+    return LocalDescriptor.objects.filter(version=LOCAL_VERSION).exclude(vector=b"")
+
+
+COLOUR = VectorSource("colour", _colour_rows, DESCRIPTOR_DIM, Descriptor.unpack, "fp16")
+# 4096-d VLAD: 8-bit storage once approximate (half of fp16's 8 KB a photo); exact below.
+OBJECT = VectorSource("object", _object_rows, shipped_codebook().dim, LocalDescriptor.unpack, "sq8")
 
 
 class PhotoIndex:
-    def __init__(self, kind: KindSetting | None = None, threshold: int | None = None) -> None:
+    def __init__(
+        self,
+        kind: KindSetting | None = None,
+        threshold: int | None = None,
+        source: VectorSource = COLOUR,
+    ) -> None:
         # The setting is validated against the same choices at start-up (focal.settings).
         self._kind = cast(KindSetting, kind or settings.FOCAL_INDEX_KIND)
         self._threshold = threshold or settings.FOCAL_INDEX_THRESHOLD
+        self.source = source
         self.index = SimilarityIndex(
-            DESCRIPTOR_DIM, kind=self._kind, approximate_threshold=self._threshold
+            source.dim,
+            kind=self._kind,
+            approximate_threshold=self._threshold,
+            storage=source.storage,
         )
         self.last_seq = 0
         self._gaps: dict[int, float] = {}  # change id -> when first missed
@@ -93,14 +130,13 @@ class PhotoIndex:
             start=max(1, self.last_seq - RECENT_CHANGES + 1),
             stop=self.last_seq,
         )
-        ids, vectors = self._vectors(
-            Descriptor.objects.filter(version=DESCRIPTOR_VERSION, photo__trashed_at__isnull=True)
-        )
+        ids, vectors = self._vectors(self.source.rows().filter(photo__trashed_at__isnull=True))
         self.index.rebuild(ids, vectors)
         self._loaded = True
         log.info(
-            "loaded %d descriptors into a %s index in %.0f ms",
+            "loaded %d %s vectors into a %s index in %.0f ms",
             len(ids),
+            self.source.name,
             self.index.kind,
             (time.perf_counter() - started) * 1000,
         )
@@ -131,9 +167,7 @@ class PhotoIndex:
         removed = [photo_id for photo_id, is_added in latest.items() if not is_added]
         if added:
             # A photo in the trash stays out of the index until it is restored.
-            rows = Descriptor.objects.filter(
-                version=DESCRIPTOR_VERSION, photo_id__in=added, photo__trashed_at__isnull=True
-            )
+            rows = self.source.rows().filter(photo_id__in=added, photo__trashed_at__isnull=True)
             ids, vectors = self._vectors(rows)
             if len(ids):
                 self.index.add(ids, vectors)
@@ -155,13 +189,12 @@ class PhotoIndex:
         for change_id in [c for c, since in self._gaps.items() if since < cutoff]:
             del self._gaps[change_id]  # a rolled-back transaction: nothing will ever fill it
 
-    @staticmethod
-    def _vectors(rows: QuerySet[Descriptor]) -> tuple[np.ndarray, np.ndarray]:
+    def _vectors(self, rows: QuerySet[Any]) -> tuple[np.ndarray, np.ndarray]:
         pairs = list(rows.values_list("photo_id", "vector"))
         ids = np.fromiter((photo_id for photo_id, _ in pairs), dtype=np.int64, count=len(pairs))
-        vectors = np.empty((len(pairs), DESCRIPTOR_DIM), dtype=np.float32)
+        vectors = np.empty((len(pairs), self.source.dim), dtype=np.float32)
         for row, (_, data) in enumerate(pairs):
-            vectors[row] = Descriptor.unpack(data)
+            vectors[row] = self.source.unpack(data)
         return ids, vectors
 
     # --- queries --------------------------------------------------------------------------
@@ -213,19 +246,30 @@ class PhotoIndex:
         return [Match(photos[i], float(score_from_similarity(s))) for i, s in kept if i in photos]
 
     def vector_of(self, photo_id: int) -> np.ndarray | None:
-        row = Descriptor.objects.filter(photo_id=photo_id, version=DESCRIPTOR_VERSION).first()
-        return None if row is None else Descriptor.unpack(row.vector)
+        data = self.source.rows().filter(photo_id=photo_id).values_list("vector", flat=True)
+        row = data.first()
+        return None if row is None else self.source.unpack(row)
 
 
-_index: PhotoIndex | None = None
+_indexes: dict[str, PhotoIndex] = {}
 _index_lock = threading.Lock()
 
 
-def photo_index() -> PhotoIndex:
-    """This process's index, created on first use."""
-    global _index
-    if _index is None:
+def _index_of(source: VectorSource) -> PhotoIndex:
+    index = _indexes.get(source.name)
+    if index is None:
         with _index_lock:
-            if _index is None:
-                _index = PhotoIndex()
-    return _index
+            index = _indexes.get(source.name)
+            if index is None:
+                index = _indexes[source.name] = PhotoIndex(source=source)
+    return index
+
+
+def photo_index() -> PhotoIndex:
+    """This process's colour index, created on first use."""
+    return _index_of(COLOUR)
+
+
+def object_index() -> PhotoIndex:
+    """This process's object index (VLAD of local features), created on first use."""
+    return _index_of(OBJECT)

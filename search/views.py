@@ -22,6 +22,7 @@ from search.text import TextQuery, parse_text_query
 from search.wording import similarity_word
 
 PAGE_RESULTS = 60
+SAME_SUBJECT = "Same subject"  # the label of a verified object match
 
 
 def similar_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -93,12 +94,16 @@ def labelled(matches: list[Match]) -> list[Result]:
 
 
 def _search_by_image(request: HttpRequest) -> dict[str, object]:
+    """Both questions at once: photos of the same subject, then photos of similar colours."""
     upload = single_upload(request, what="an image to search with")
-    vector, small = queries.describe_upload(upload)
+    query = queries.describe_upload(upload)
+    same = queries.similar_to_image(query, request.user, PAGE_RESULTS, "object")
+    colour = queries.similar_to_image(query, request.user, PAGE_RESULTS, "colour")
     found: dict[str, object] = {
-        "matches": labelled(queries.similar_to_vector(vector, request.user, PAGE_RESULTS)),
+        "same_subject": [Result(m.photo, SAME_SUBJECT) for m in same],
+        "matches": labelled(colour),
         "query_thumb": "data:image/jpeg;base64,"
-        + base64.b64encode(encode_image(small, "JPEG", quality=80)).decode(),
+        + base64.b64encode(encode_image(query.thumbnail, "JPEG", quality=80)).decode(),
     }
     if request.POST.get("add"):
         try:

@@ -46,7 +46,7 @@ def fresh_search_index(monkeypatch):
     """The process-wide index must not carry rows from a rolled-back test into the next."""
     from search import service
 
-    monkeypatch.setattr(service, "_index", None)
+    monkeypatch.setattr(service, "_indexes", {})
 
 
 @pytest.fixture

@@ -44,7 +44,34 @@ def test_a_near_copy_is_found_first(celery_worker_process, api, alice):
 
     wait_for(all_ready)
     # Ready in the worker's database; this process's index catches up within a second.
-    url = f"/api/photos/{uploaded['original']}/similar/"
+    url = f"/api/photos/{uploaded['original']}/similar/?mode=colour"
     results = wait_for(lambda: len(found := client.get(url).json()["results"]) == 2 and found, 5)
     assert [r["id"] for r in results] == [uploaded["copy"], uploaded["other"]]
     assert results[0]["score"] > results[1]["score"]
+
+
+def test_the_worker_finds_the_same_subject(celery_worker_process, api, alice):
+    from tests.search.test_same_subject import transformed
+
+    client = api(alice)
+    uploaded = {}
+    for name, data in [
+        ("original", images.sample_jpeg("coffee")),
+        ("unrelated", images.sample_jpeg("chelsea")),
+        ("copy", transformed("coffee")),
+    ]:
+        file = SimpleUploadedFile(f"{name}.jpg", data, "image/jpeg")
+        response = client.post("/api/photos/", {"image": file}, format="multipart")
+        assert response.status_code == 201, response.json()
+        uploaded[name] = response.json()["id"]
+
+    def same_subject() -> list:
+        url = f"/api/photos/{uploaded['original']}/similar/"
+        response = client.get(url, {"mode": "object"})  # 409 until processed
+        return response.status_code == 200 and response.json()["results"]
+
+    found = wait_for(same_subject)
+    assert [(r["id"], r["match"]) for r in found] == [(uploaded["copy"], "object")]
+    both = client.get(f"/api/photos/{uploaded['original']}/similar/").json()["results"]
+    assert [r["id"] for r in both][:1] == [uploaded["copy"]]
+    assert uploaded["unrelated"] in [r["id"] for r in both]

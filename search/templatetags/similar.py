@@ -24,6 +24,16 @@ def similar_photos(context: template.Context, photo: Photo, k: int = 8) -> list[
         return None
 
 
+@register.simple_tag(takes_context=True)
+def same_subject_photos(context: template.Context, photo: Photo, k: int = 8) -> list[Match] | None:
+    """Verified same-subject matches for the photo page; None while it is being processed."""
+    request: HttpRequest = context["request"]
+    try:
+        return queries.similar_to_photo(photo, request.user, k, "object")
+    except queries.QueryError:
+        return None
+
+
 @register.filter
 def similarity(score: float) -> str:
     """The word for a similarity score ("Very similar"), calibrated in search.wording."""

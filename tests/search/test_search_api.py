@@ -57,7 +57,7 @@ def test_a_near_copy_comes_first(api, alice, ready):
     copy = ready(alice, data=recompressed(original))
     for seed in (2, 3, 4):
         ready(alice, data=images.jpeg(400, 300, seed=seed))
-    response = api(alice).get(f"/api/photos/{photo.pk}/similar/", {"k": 3})
+    response = api(alice).get(f"/api/photos/{photo.pk}/similar/", {"k": 3, "mode": "colour"})
     found = ids(response)
     assert found[0] == copy.pk and photo.pk not in found and len(found) == 3
     scores = [item["score"] for item in response.json()["results"]]

@@ -27,7 +27,7 @@ def test_the_photo_page_shows_a_similar_strip_with_words_not_numbers(
     process_photo(copy.pk)
     html = login(alice).get(f"/photos/{photos[0].pk}/").content.decode()
     strip = html[html.index('id="similar"') :]
-    assert "Similar photos" in strip and f"/photos/{photos[0].pk}/similar/" in strip
+    assert "Similar colours" in strip and f"/photos/{photos[0].pk}/similar/" in strip
     assert all(f"pic-{s}" in strip for s in (1, 2, 3, "copy"))
     tile = strip[strip.index(f'data-photo="{copy.pk}"') :]
     tile = tile[: tile.index("</a>")]
@@ -51,7 +51,8 @@ def test_search_by_image_page(login, alice, photos):
     response = login(alice).post("/search/", {"image": upload})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Most similar to your image" in html and "data:image/jpeg;base64," in html
+    assert "Same subject as your image" in html and "data:image/jpeg;base64," in html
+    assert "Similar colours" in html
     assert html.index("pic-2") < html.index("pic-0")
     assert Photo.objects.count() == 4
 

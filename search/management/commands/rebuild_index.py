@@ -32,6 +32,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--all", action="store_true", help="Recompute even current ones.")
+        parser.add_argument(
+            "--matches",
+            action="store_true",
+            help="Then work out every ready photo's same-subject matches again.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         photos = Photo.objects.filter(status=Status.READY).order_by("pk")
@@ -63,3 +68,13 @@ class Command(BaseCommand):
             f"{time.perf_counter() - started:.1f} s; {failed} failed; "
             f"removed {dropped} of other versions."
         )
+        if options["matches"]:
+            from search.objects import match_photo
+
+            started = time.perf_counter()
+            ready = list(Photo.objects.filter(status=Status.READY).values_list("pk", flat=True))
+            pairs = sum(match_photo(photo_id) for photo_id in ready)
+            self.stdout.write(
+                f"Matched {len(ready)} photo(s) ({pairs} verified pairs found) in "
+                f"{time.perf_counter() - started:.1f} s."
+            )
