@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "effects",
     "camera",
     "faces",
+    "duplicates",
 ]
 
 MIDDLEWARE = [

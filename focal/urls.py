@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from duplicates import api as duplicates_api
 from effects.api import PhotoVariantsView, VariantView
 from faces.api import FaceExportView, FaceView, PhotoFacesView
 from focal import accounts
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", include("effects.urls")),
     path("", include("camera.urls")),
     path("", include("faces.urls")),
+    path("", include("duplicates.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts.LogOut.as_view(), name="logout"),
     path("accounts/email/", accounts.email_address, name="account_email"),
@@ -81,6 +83,19 @@ urlpatterns = [
     path("api/photos/<int:pk>/faces/", PhotoFacesView.as_view(), name="api-photo-faces"),
     path("api/faces/export", FaceExportView.as_view(), name="api-faces-export"),
     path("api/faces/<int:pk>/", FaceView.as_view(), name="api-face"),
+    path("api/duplicates/", duplicates_api.DuplicatesView.as_view(), name="api-duplicates"),
+    path("api/duplicates/keep/", duplicates_api.KeepView.as_view(), name="api-duplicates-keep"),
+    path(
+        "api/duplicates/keep-suggested/",
+        duplicates_api.KeepSuggestedView.as_view(),
+        name="api-duplicates-keep-suggested",
+    ),
+    path(
+        "api/duplicates/not-duplicates/",
+        duplicates_api.NotDuplicatesView.as_view(),
+        name="api-duplicates-not-duplicates",
+    ),
+    path("api/duplicates/undo/", duplicates_api.UndoView.as_view(), name="api-duplicates-undo"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI: its script is a separate file (no inline script); it styles itself inline.
     path(

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 from django.db import transaction
 
+from duplicates.tasks import enqueue as enqueue_duplicate_search
 from faces.detection import FaceFinding, find_in_decode, store_faces
 from focal.leases import new_lease
 from gallery import files, memory
@@ -98,6 +100,8 @@ def process_photo(photo_id: int) -> str:
         )
         record_descriptor(current.pk, rendition.descriptor, rendition.local)
         store_faces(current.pk, rendition.faces)
+        # Its duplicates are looked for by a job of their own, so processing stays fast.
+        transaction.on_commit(partial(enqueue_duplicate_search, current.pk))
     matching = _match_same_subject(photo_id)
     if matching is not None:
         rendition.timings_ms["same subject"] = matching

@@ -11,6 +11,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from duplicates.models import Pair
 from effects.models import Variant
 from effects.rendering import render_variant
 from gallery.demo import seed
@@ -35,6 +36,12 @@ def demo():
     mine = list(Photo.objects.filter(owner=alice).order_by("-shot_at"))
     album = albums.create_album(alice, "Summer walks", [p.pk for p in mine[:7]])
     trash.trash(alice, [mine[-1].pk, mine[-2].pk])
+    # Two duplicate groups of alice's (pairs stored as the worker stores them).
+    live = mine[:-2]
+    for a, b in [(live[0], live[1]), (live[1], live[2]), (live[3], live[4])]:
+        first, second = sorted((a.pk, b.pk))
+        Pair.objects.create(owner=alice, first_id=first, second_id=second, score=0.97,
+                            inliers=90, coverage=0.9)  # fmt: skip
     shared = Photo.objects.filter(owner=users["bob"], moderation="approved").first()
     pending = Photo.objects.filter(visibility=Visibility.PUBLIC, moderation="pending").first()
     assert shared is not None and pending is not None
@@ -76,6 +83,8 @@ def page_types(demo) -> list[tuple[str, str | None, str | Callable[[], str]]]:
         ("albums", "alice", "/albums/"),
         ("album", "alice", f"/albums/{demo['album'].pk}/"),
         ("trash", "alice", "/trash/"),
+        ("duplicates", "alice", "/duplicates/"),
+        ("duplicates-none", "bob", "/duplicates/"),
         ("review", "mod", "/review/"),
         ("login", None, "/accounts/login/"),
         ("signup", None, "/accounts/signup/"),

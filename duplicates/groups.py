@@ -1,0 +1,97 @@
+"""An owner's duplicate groups, computed from the stored pairs when asked.
+
+A group is a connected set of pairs whose photos are both the owner's, ready and in the library
+(not in the trash), and not dismissed. Only the owner's own photos ever appear: pairs are made
+between one owner's photos, and the photos are read through Photo.objects.owned_by(user).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from duplicates.models import Pair
+from gallery.actions import User
+from gallery.models import Photo, Status
+
+
+@dataclass
+class Group:
+    photos: list[Photo]  # oldest first
+    suggested: Photo  # the one to keep: most pixels, then the largest file, then the oldest
+    pairs: list[int]  # Pair ids inside the group
+    score: float  # the lowest appearance agreement of its pairs
+
+    @property
+    def id(self) -> int:
+        return min(photo.pk for photo in self.photos)
+
+
+def suggested_keeper(photos: list[Photo]) -> Photo:
+    return min(
+        photos,
+        key=lambda p: (-(p.width * p.height), -p.byte_size, p.taken_at or p.created, p.pk),
+    )
+
+
+def live_pairs(user: User) -> list[tuple[int, int, int, float]]:
+    """(pair id, first, second, score) of the user's pairs that can be shown."""
+    if not user.is_authenticated:
+        return []
+    live = Q(first__trashed_at__isnull=True, second__trashed_at__isnull=True) & Q(
+        first__status=Status.READY, second__status=Status.READY
+    )
+    rows = Pair.objects.filter(live, owner_id=user.pk, dismissed=False)
+    return list(rows.values_list("id", "first_id", "second_id", "score"))
+
+
+def groups_of(user: User) -> list[Group]:
+    """The user's groups, the group with the newest photo first."""
+    pairs = live_pairs(user)
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for _, a, b, _ in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    photos = Photo.objects.owned_by(user).filter(pk__in=list(parent)).in_bulk()
+    members: dict[int, list[Photo]] = {}
+    for photo_id in parent:
+        if photo_id in photos:
+            members.setdefault(root(photo_id), []).append(photos[photo_id])
+    inside: dict[int, list[tuple[int, float]]] = {}
+    for pair_id, a, b, score in pairs:
+        if a in photos and b in photos:
+            inside.setdefault(root(a), []).append((pair_id, score))
+    groups = []
+    for key, group_photos in members.items():
+        if len(group_photos) < 2 or key not in inside:
+            continue
+        group_photos.sort(key=lambda p: (p.taken_at or p.created, p.pk))
+        groups.append(
+            Group(
+                group_photos,
+                suggested_keeper(group_photos),
+                [pair_id for pair_id, _ in inside[key]],
+                min(score for _, score in inside[key]),
+            )
+        )
+    groups.sort(key=lambda g: max(p.pk for p in g.photos), reverse=True)
+    return groups
+
+
+def group_with(user: User, photo_ids: list[int]) -> Group | None:
+    """The user's current group holding all of `photo_ids`, or None."""
+    wanted = set(photo_ids)
+    for group in groups_of(user):
+        if wanted <= {p.pk for p in group.photos}:
+            return group
+    return None
