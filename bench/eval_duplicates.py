@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import pickle
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ from search import local_features
 from search.descriptors import colour_descriptor
 
 TARGET_PRECISION = 0.99
-MARGIN = 0.004  # chosen at 0.994 on half A, so that half B keeps 0.99
+MARGIN = 0.007  # chosen at 0.997 on half A, so that other photos keep 0.99
 NEIGHBOURS = 5
 CANDIDATES = 20  # colour neighbours the worker verifies per new photo
 
@@ -422,15 +423,9 @@ def report(name: str, pairs: Pairs, t: matching.Thresholds) -> None:
     print(f"  {'':<22} called duplicate: {shares}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--human", type=Path, default=SHARED / "human_segmentation")
-    parser.add_argument("--museum", type=Path, default=SHARED / "museum_paintings_retrieval")
-    parser.add_argument("--objects", type=Path, default=SHARED / "same_object")
-    parser.add_argument("--seed", type=int, default=20261130)
-    parser.add_argument("--limit", type=int, default=100000, help="photos per set (quick runs)")
-    args = parser.parse_args()
-
+def measure_all(
+    args: argparse.Namespace,
+) -> tuple[dict[str, Pairs], dict[str, float], float, int]:
     cv2.setNumThreads(1)
     photos = load(args.human, args.museum, args.objects, args.limit)
     rng = np.random.default_rng(args.seed)
@@ -449,6 +444,33 @@ def main() -> None:
         results[half] = pairs
         for key, value in stats.items():
             stats_all[key] += value
+    return results, dict(stats_all), prepare_s, len(photos)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--human", type=Path, default=SHARED / "human_segmentation")
+    parser.add_argument("--museum", type=Path, default=SHARED / "museum_paintings_retrieval")
+    parser.add_argument("--objects", type=Path, default=SHARED / "same_object")
+    parser.add_argument("--seed", type=int, default=20261130)
+    parser.add_argument("--limit", type=int, default=100000, help="photos per set (quick runs)")
+    parser.add_argument(
+        "--save", type=Path, help="write the measured pairs here (pickle) for --reuse"
+    )
+    parser.add_argument(
+        "--reuse", type=Path, help="read the pairs measured by an earlier --save run"
+    )
+    args = parser.parse_args()
+
+    if args.reuse:
+        with args.reuse.open("rb") as f:
+            results, stats_all, prepare_s, n_photos = pickle.load(f)
+        print(f"{n_photos} photos (pairs measured earlier: {args.reuse})")
+    else:
+        results, stats_all, prepare_s, n_photos = measure_all(args)
+        if args.save:
+            with args.save.open("wb") as f:
+                pickle.dump((results, stats_all, prepare_s, n_photos), f)
     both = Pairs(
         results["A"].kind + results["B"].kind,
         results["A"].measures + results["B"].measures,
@@ -478,7 +500,7 @@ def main() -> None:
     )
     print(
         f"time: preparing a photo (features, grey, signature, colours) "
-        f"{1000 * prepare_s / len(photos):.1f} ms; verifying a pair "
+        f"{1000 * prepare_s / n_photos:.1f} ms; verifying a pair "
         f"{1000 * stats_all['verify_s'] / max(1, stats_all['verified']):.1f} ms "
         f"(one thread, photos of at most 1024 px)"
     )
