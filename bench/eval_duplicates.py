@@ -49,14 +49,14 @@ import numpy as np
 
 from bench.eval_search import SHARED, thumbnail
 from duplicates import matching
-from duplicates.features import features_of
+from duplicates.features import features_of, homography_b_to_a
 from search import local_features
 from search.descriptors import colour_descriptor
 
 TARGET_PRECISION = 0.99
 MARGIN = 0.007  # chosen at 0.997 on half A, so that other photos keep 0.99
 NEIGHBOURS = 5
-CANDIDATES = 20  # colour neighbours the worker verifies per new photo
+CANDIDATES = matching.COLOUR_CANDIDATES  # colour neighbours the worker verifies
 
 
 @dataclass
@@ -266,8 +266,6 @@ def prepare(rgb: np.ndarray) -> Prepared:
 
 
 def compare(a: Prepared, b: Prepared) -> matching.Measures:
-    from duplicates.features import homography_b_to_a
-
     match = local_features.verify(a.features, b.features)
     return matching.measure(match.inliers, homography_b_to_a(match), a.size, b.size, a.grey, b.grey)
 
@@ -447,6 +445,35 @@ def measure_all(
     return results, dict(stats_all), prepare_s, len(photos)
 
 
+def job_timing(args: argparse.Namespace) -> None:
+    """What the worker's duplicate job costs for one new photo against the most candidates it
+    verifies (COLOUR_CANDIDATES + MAX_SIGNATURE_CANDIDATES), features already stored."""
+    cv2.setNumThreads(1)
+    count = matching.COLOUR_CANDIDATES + matching.MAX_SIGNATURE_CANDIDATES
+    photos = load(args.human, args.museum, args.objects, 20)[: count + 1]
+    prepared = [prepare(p.rgb) for p in photos]
+    query, others = prepared[0], prepared[1:]
+    times = []
+    for _ in range(10):
+        started = time.perf_counter()
+        matches = local_features.verify_many(query.features, [o.features for o in others])
+        for other, match in zip(others, matches, strict=True):
+            matching.measure(
+                match.inliers,
+                homography_b_to_a(match),
+                query.size,
+                other.size,
+                query.grey,
+                other.grey,
+            )
+        times.append(time.perf_counter() - started)
+    print(
+        f"job timing: one photo against {len(others)} candidates (features stored): "
+        f"median {1000 * float(np.median(times)):.0f} ms, "
+        f"fastest {1000 * min(times):.0f} ms (one thread)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--human", type=Path, default=SHARED / "human_segmentation")
@@ -460,8 +487,14 @@ def main() -> None:
     parser.add_argument(
         "--reuse", type=Path, help="read the pairs measured by an earlier --save run"
     )
+    parser.add_argument(
+        "--job-timing", action="store_true", help="only time the worker's job for one photo"
+    )
     args = parser.parse_args()
 
+    if args.job_timing:
+        job_timing(args)
+        return
     if args.reuse:
         with args.reuse.open("rb") as f:
             results, stats_all, prepare_s, n_photos = pickle.load(f)

@@ -23,12 +23,13 @@ from gallery import files, memory
 from gallery.imaging import load_rgb
 from gallery.models import Photo, Status
 from search import local_features
+from search.models import LocalDescriptor
 
 log = logging.getLogger(__name__)
 
 FINGERPRINT_VERSION = 1
-COLOUR_CANDIDATES = 20  # nearest colour neighbours verified per new photo
-MAX_SIGNATURE_CANDIDATES = 20
+COLOUR_CANDIDATES = matching.COLOUR_CANDIDATES
+MAX_SIGNATURE_CANDIDATES = matching.MAX_SIGNATURE_CANDIDATES
 
 
 def fingerprint(photo: Photo) -> Fingerprint:
@@ -58,10 +59,28 @@ def grey_of(print_: Fingerprint) -> np.ndarray:
     )
 
 
-def features(photo: Photo) -> tuple[local_features.LocalFeatures, tuple[int, int]]:
-    """The photo's local features and the frame they were found in."""
-    preview = load_rgb(files.media_path(str(photo.preview.name)), hold=memory.for_worker)
-    return features_of(preview)
+def features_of_photos(
+    photos: list[Photo],
+) -> dict[int, tuple[local_features.LocalFeatures, tuple[int, int]]]:
+    """The photos' local features (as the worker stored them, or made now from the preview
+    for a photo processed before they were stored) and the frame they were found in."""
+    stored = dict(
+        LocalDescriptor.objects.filter(
+            photo__in=photos, version=local_features.LOCAL_VERSION
+        ).values_list("photo_id", "data")
+    )
+    found = {}
+    for photo in photos:
+        if photo.pk in stored:
+            loaded = local_features.from_bytes(stored[photo.pk])
+            found[photo.pk] = (loaded, loaded.size)
+            continue
+        try:
+            preview = load_rgb(files.media_path(str(photo.preview.name)), hold=memory.for_worker)
+        except (FileNotFoundError, files.FolderGone):
+            continue  # deleted meanwhile
+        found[photo.pk] = features_of(preview)
+    return found
 
 
 def candidates(photo: Photo, print_: Fingerprint) -> list[int]:
@@ -111,22 +130,25 @@ def find_for(photo_id: int) -> int:
     ids = candidates(photo, print_)
     if not ids:
         return 0
-    mine, my_frame = features(photo)
+    others = list(Photo.objects.filter(pk__in=ids, owner_id=photo.owner_id).select_related("owner"))
+    features = features_of_photos([photo, *others])
+    if photo.pk not in features:
+        return 0
+    mine, my_frame = features[photo.pk]
     my_grey = grey_of(print_)
-    others = Photo.objects.filter(pk__in=ids, owner_id=photo.owner_id).select_related("owner")
+    present = [other for other in others if other.pk in features]
+    matches = local_features.verify_many(mine, [features[other.pk][0] for other in present])
     found = 0
-    for other in others:
+    for other, match in zip(present, matches, strict=True):
         try:
             other_print = fingerprint(other)
-            theirs, their_frame = features(other)
         except (FileNotFoundError, files.FolderGone):
             continue  # deleted meanwhile
-        match = local_features.verify(mine, theirs)
         measures = matching.measure(
             match.inliers,
             homography_b_to_a(match),
             my_frame,
-            their_frame,
+            features[other.pk][1],
             my_grey,
             grey_of(other_print),
         )

@@ -37,6 +37,10 @@ import numpy as np
 # Long side, in pixels, of the grey picture kept per photo for the appearance check.
 APPEARANCE_SIDE = 128
 SIGNATURE_BITS = 64
+# Candidates verified per new photo: its nearest colour neighbours, and at most this many
+# photos within the signature distance.
+COLOUR_CANDIDATES = 20
+MAX_SIGNATURE_CANDIDATES = 20
 
 
 @dataclass(frozen=True)
