@@ -1,7 +1,7 @@
 """JSON API for duplicates: your groups, and the decisions the review page makes.
 
     GET  /api/duplicates/                      your groups
-    POST /api/duplicates/keep/                 {"photos": [...], "keeper": id}
+    POST /api/duplicates/keep/                 {"photos": [...], "keeper": id}: all of one group
     POST /api/duplicates/keep-suggested/       keep the suggested photo in every group
     POST /api/duplicates/not-duplicates/       {"photos": [...]}
     POST /api/duplicates/undo/                 the latest decision (or batch)
@@ -48,10 +48,10 @@ class GroupListSerializer(serializers.Serializer[Any]):
     results = GroupSerializer(many=True)
 
 
-def _photo_ids(**kwargs: Any) -> serializers.ListField:
+def _photo_ids(min_length: int = 2, **kwargs: Any) -> serializers.ListField:
     return serializers.ListField(
         child=StrictIntegerField(min_value=1, max_value=MAX_ID),
-        min_length=2,
+        min_length=min_length,
         max_length=MAX_GROUP,
         **kwargs,
     )
@@ -60,13 +60,10 @@ def _photo_ids(**kwargs: Any) -> serializers.ListField:
 class KeepSerializer(RejectUnknownFields):
     """Keep one photo of a group; the others named go to the trash."""
 
-    photos = _photo_ids(help_text="The group's photos as shown (the keeper among them).")
-    keeper = StrictIntegerField(min_value=1, max_value=MAX_ID)
-
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        if data["keeper"] not in data["photos"]:
-            raise serializers.ValidationError({"keeper": "The keeper must be one of the photos."})
-        return data
+    photos = _photo_ids(
+        min_length=1, help_text="Photos of the group to move to the trash (the keeper stays)."
+    )
+    keeper = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="The photo to keep.")
 
 
 class PhotosSerializer(RejectUnknownFields):

@@ -182,7 +182,8 @@ def test_a_keeper_outside_the_group_is_refused(alice, group, ready_photo, api):
     body = {"photos": [*ids(*group), stranger.pk], "keeper": stranger.pk}
     assert api(alice).post("/api/duplicates/keep/", body, format="json").status_code == 404
     body = {"photos": ids(*group), "keeper": stranger.pk}
-    assert api(alice).post("/api/duplicates/keep/", body, format="json").status_code == 400
+    assert api(alice).post("/api/duplicates/keep/", body, format="json").status_code == 404
+    assert not Photo.objects.in_trash_of(alice).exists()
 
 
 def test_the_page_keeps_and_undoes_without_scripts(alice, group, login):
