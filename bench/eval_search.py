@@ -24,18 +24,30 @@ import csv
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import faiss
 import numpy as np
 
-from search import descriptors
+from search import descriptors, local_features, object_vectors
+
+
+def objects_candidates() -> int:
+    """search.objects.CANDIDATES without importing Django."""
+    import re
+
+    text = (REPO / "search" / "objects.py").read_text()
+    match = re.search(r"^CANDIDATES = (\d+)", text, re.M)
+    assert match is not None
+    return int(match.group(1))
+
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "datasets"
 THUMB_SIDE = 320
+PREVIEW_SIDE = 1280
 KS = (1, 5, 10)
 
 Describe = Callable[[np.ndarray], np.ndarray]
@@ -50,6 +62,9 @@ class Dataset:
     database: list[np.ndarray]  # RGB thumbnails
     queries: list[np.ndarray]
     truth: np.ndarray  # index into database of each query's one relevant image
+    # Grey previews (long side <= 1280 px, as the worker's reduced decode) for local features.
+    database_gray: list[np.ndarray] = field(default_factory=list)
+    queries_gray: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +82,11 @@ def thumbnail(bgr: np.ndarray, side: int = THUMB_SIDE) -> np.ndarray:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def preview_gray(bgr: np.ndarray) -> np.ndarray:
+    """The worker's preview (long side <= 1280 px, INTER_AREA) in grey."""
+    return cv2.cvtColor(thumbnail(bgr, PREVIEW_SIDE), cv2.COLOR_RGB2GRAY)
 
 
 def read(path: Path) -> np.ndarray:
@@ -96,11 +116,15 @@ def load_museum(root: Path) -> Dataset:
     position = {r["group"]: i for i, r in enumerate(db_rows)}
     # Queries are thumbnailed like any upload; the optional query_masks are deliberately
     # not used: a user's photo has no mask.
+    db = [read(root / r["filename"]) for r in db_rows]
+    qs = [read(root / r["filename"]) for r in q_rows]
     return Dataset(
         "museum",
-        [thumbnail(read(root / r["filename"])) for r in db_rows],
-        [thumbnail(read(root / r["filename"])) for r in q_rows],
+        [thumbnail(b) for b in db],
+        [thumbnail(b) for b in qs],
         np.array([position[r["group"]] for r in q_rows]),
+        [preview_gray(b) for b in db],
+        [preview_gray(b) for b in qs],
     )
 
 
@@ -159,12 +183,21 @@ def load_copies(root: Path, seed: int, per_image: int = 2) -> Dataset:
         if key not in seen:
             seen.add(key)
             originals.append(bgr)
-    queries, truth = [], []
+    queries, queries_gray, truth = [], [], []
     for i, bgr in enumerate(originals):
         for _ in range(per_image):
-            queries.append(thumbnail(make_copy(bgr, rng)))
+            copy = make_copy(bgr, rng)
+            queries.append(thumbnail(copy))
+            queries_gray.append(preview_gray(copy))
             truth.append(i)
-    return Dataset("copies", [thumbnail(b) for b in originals], queries, np.array(truth))
+    return Dataset(
+        "copies",
+        [thumbnail(b) for b in originals],
+        queries,
+        np.array(truth),
+        [preview_gray(b) for b in originals],
+        queries_gray,
+    )
 
 
 # --------------------------------------------------------------------------- baselines
@@ -331,10 +364,173 @@ def evaluate(data: Dataset, candidates: list[Method]) -> None:
         )
 
 
+# --------------------------------------------------------------------------- same subject
+
+
+@dataclass
+class Grouped:
+    """Images with group labels; `queries` and `database` index into them. A query's relevant
+    images are the database images of its group other than itself."""
+
+    name: str
+    thumbs: list[np.ndarray]
+    grays: list[np.ndarray]
+    groups: np.ndarray
+    queries: np.ndarray
+    database: np.ndarray
+
+
+def load_same_object(root: Path) -> Grouped:
+    """Every image is in the database; every member of a group of 5 is a query (singleton
+    groups are distractors)."""
+    require(root, "same_object")
+    with (root / "groundtruth.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    bgrs = [read(root / "images" / r["filename"]) for r in rows]
+    groups = np.array([r["group"] for r in rows])
+    sizes = np.array([(groups == g).sum() for g in groups])
+    return Grouped(
+        "same_object",
+        [thumbnail(b) for b in bgrs],
+        [preview_gray(b) for b in bgrs],
+        groups,
+        np.flatnonzero(sizes >= 2),
+        np.arange(len(rows)),
+    )
+
+
+def as_grouped(data: Dataset) -> Grouped:
+    """A query/database set: database images first, then the queries."""
+    n, m = len(data.database), len(data.queries)
+    return Grouped(
+        data.name,
+        data.database + data.queries,
+        data.database_gray + data.queries_gray,
+        np.concatenate([np.arange(n), data.truth]),
+        np.arange(n, n + m),
+        np.arange(n),
+    )
+
+
+def average_precision(order: np.ndarray, relevant: np.ndarray, k: int = 10) -> float:
+    """AP@k: sum of precision at each relevant rank <= k, over min(#relevant, k)."""
+    hits = relevant[order[:k]]
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return float((precision * hits).sum() / min(int(relevant.sum()), k))
+
+
+def indexed_order(
+    query: local_features.LocalFeatures,
+    candidates: np.ndarray,
+    feats: list[local_features.LocalFeatures],
+    fallback: np.ndarray,
+) -> np.ndarray:
+    """The product's ranking: the index's candidates verified, verified ones first (most
+    inliers first), then everything else in `fallback` order."""
+    found = local_features.verify_many(query, [feats[c] for c in candidates])
+    kept = sorted(
+        (
+            (m.inliers, -rank, c)
+            for rank, (c, m) in enumerate(zip(candidates, found, strict=True))
+            if m.verified
+        ),
+        reverse=True,
+    )
+    first = [c for _, _, c in kept]
+    taken = set(first)
+    return np.array(first + [c for c in fallback if c not in taken])
+
+
+def evaluate_same_subject(data: Grouped, candidates: int, brute: bool) -> None:
+    """Colour only, brute force and the indexed pipeline on the same local features. Ranking
+    by vectors is exact (inner product over the database, as the product's FAISS Flat index
+    below 10,000 photos)."""
+    codebook = object_vectors.shipped_codebook()
+    n = len(data.thumbs)
+    start = time.perf_counter()
+    feats = [local_features.extract(g) for g in data.grays]
+    ms_local = (time.perf_counter() - start) * 1000 / n
+    start = time.perf_counter()
+    vlad = np.stack([codebook.vector(f) for f in feats])
+    ms_vlad = (time.perf_counter() - start) * 1000 / n
+    colour = np.stack([descriptors.colour_descriptor(t) for t in data.thumbs])
+    orders: dict[str, list[np.ndarray]] = {}
+    seconds: dict[str, float] = {}
+    indexed = f"**indexed**: VLAD top {candidates} + RANSAC, then VLAD"
+    default = f"**API default**: VLAD top {candidates} + RANSAC, then colour"
+    bruteforce = "brute force: SIFT + RANSAC on every pair"
+
+    def ranked(scores: np.ndarray, q: int) -> np.ndarray:
+        order = data.database[np.argsort(-scores[data.database], kind="stable")]
+        return order[order != q]
+
+    for q in data.queries:
+        colour_order = ranked(colour @ colour[q], q)
+        orders.setdefault("colour only (today's search)", []).append(colour_order)
+        t = time.perf_counter()
+        vlad_order = ranked(vlad @ vlad[q], q)
+        seconds["VLAD only"] = seconds.get("VLAD only", 0) + time.perf_counter() - t
+        orders.setdefault("VLAD only", []).append(vlad_order)
+        t = time.perf_counter()
+        orders.setdefault(indexed, []).append(
+            indexed_order(feats[q], vlad_order[:candidates], feats, vlad_order)
+        )
+        seconds[indexed] = seconds.get(indexed, 0) + time.perf_counter() - t
+        orders.setdefault(default, []).append(
+            indexed_order(feats[q], vlad_order[:candidates], feats, colour_order)
+        )
+        if brute:
+            t = time.perf_counter()
+            others = data.database[data.database != q]
+            found = local_features.verify_many(feats[q], [feats[i] for i in others])
+            inliers = np.array([m.inliers for m in found])
+            orders.setdefault(bruteforce, []).append(others[np.argsort(-inliers, kind="stable")])
+            seconds[bruteforce] = seconds.get(bruteforce, 0) + time.perf_counter() - t
+
+    def relevant_of(q: int) -> np.ndarray:
+        relevant = np.zeros(n, bool)
+        relevant[data.database] = data.groups[data.database] == data.groups[q]
+        relevant[q] = False
+        return relevant
+
+    recall = np.mean(
+        [
+            relevant_of(q)[o[:candidates]].sum() / relevant_of(q).sum()
+            for q, o in zip(data.queries, orders["VLAD only"], strict=True)
+        ]
+    )
+    print(
+        f"\n### same subject, {data.name}: {len(data.queries)} queries, "
+        f"{len(data.database)} database images (local features {ms_local:.1f} ms/photo, "
+        f"VLAD {ms_vlad:.2f} ms/photo, one core; VLAD recall@{candidates} {recall:.3f})\n"
+    )
+    print("| method | MAP@10 | P@1 | relevant in top 4 | ms/query |")
+    print("|---|---:|---:|---:|---:|")
+    for name, ranking in orders.items():
+        aps, p1, top4 = [], [], []
+        for q, order in zip(data.queries, ranking, strict=True):
+            relevant = relevant_of(q)
+            aps.append(average_precision(order, relevant))
+            p1.append(relevant[order[0]])
+            top4.append(relevant[order[:4]].sum())
+        ms = seconds.get(name, 0) * 1000 / len(data.queries)
+        print(
+            f"| {name} | {np.mean(aps):.3f} | {np.mean(p1):.3f} | {np.mean(top4):.2f} | {ms:.2f} |",
+            flush=True,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--museum", type=Path, default=SHARED / "museum_paintings_retrieval")
     parser.add_argument("--copies", type=Path, default=SHARED / "human_segmentation")
+    parser.add_argument("--same-object", type=Path, default=SHARED / "same_object")
+    parser.add_argument(
+        "--candidates", type=int, default=objects_candidates(), help="verified per query"
+    )
+    parser.add_argument(
+        "--no-brute-force", action="store_true", help="skip the every-pair baseline (slow)"
+    )
     parser.add_argument("--seed", type=int, default=1234, help="seed of the copy queries")
     parser.add_argument(
         "--sensitivity", action="store_true", help="also vary our parameters one at a time"
@@ -347,6 +543,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Thumbnails: long side <= {THUMB_SIDE} px, INTER_AREA. Copy-query seed {args.seed}.")
     for data in (museum, copies):
         evaluate(data, methods())
+    same_object = load_same_object(args.same_object)
+    brute = not args.no_brute_force
+    for grouped in (same_object, as_grouped(museum), as_grouped(copies)):
+        evaluate_same_subject(grouped, args.candidates, brute)
     if args.sensitivity:
         sensitivity([museum, copies])
     return 0

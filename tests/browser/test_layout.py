@@ -225,3 +225,36 @@ def test_the_admin_and_the_api_docs_work_under_the_csp(demo, open_page, live_ser
         violations[path] = page.evaluate("window.__cspViolations")
     assert page.locator(".swagger-ui").count() == 1  # the docs page ran its script
     assert violations == {path: [] for path in pages}
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_photo_page_shows_same_subject_above_similar_colours(
+    size, demo, open_page, live_server, add_photo
+):
+    from gallery.processing import process_photo
+    from tests.search.test_same_subject import transformed
+
+    own = demo["own"]  # the astronaut
+    copy = add_photo(own.owner, data=transformed("astronaut"), title="Astronaut again")
+    assert process_photo(copy.pk) == "ready"
+    page = open_page(size, "alice")
+    assert page.goto(f"{live_server.url}/photos/{own.pk}/").status == 200
+    same, colours = page.locator("#same-subject"), page.locator("#similar")
+    assert same.locator("h2").inner_text() == "Same subject"
+    assert colours.locator("h2").inner_text() == "Similar colours"
+    assert same.locator(f"a[href='/photos/{copy.pk}/']").count() == 1
+    assert colours.locator(".tile").count() >= 4
+    same_box, colours_box = same.bounding_box(), colours.bounding_box()
+    assert same_box is not None and colours_box is not None
+    assert same_box["y"] + same_box["height"] <= colours_box["y"] + 1
+    # On a desktop the side panel scrolls on its own; its tiles load when scrolled to.
+    colours.scroll_into_view_if_needed()
+    same.scroll_into_view_if_needed()
+    wait_until(
+        page,
+        """() => [...document.querySelectorAll('#same-subject img, #similar img')]
+            .every(img => img.complete && img.naturalWidth > 0)""",
+    )
+    report = check_page(page, "viewer-both-strips", size)
+    assert not report.faults, report
+    screenshot(page, f"viewer-both-strips-{size}")
