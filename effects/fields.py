@@ -70,7 +70,8 @@ class Field:
     # The words for the variant list, e.g. "blur 50"; `found` is what the render recorded
     # (the subject class for a point or "auto"), None to say nothing.
     describe: Callable[[Any, str], str | None] = _nothing
-    # How the page's script sends the form's value: "number" or "text".
+    # How the page's script sends the form's value: "number", "text", or "ids" (a word as
+    # text, digits as a list of numbers).
     form: str = "text"
     # The value is the id of another photo whose pixels the variant uses (effects.sources).
     source_photo: bool = field(default=False)
@@ -328,4 +329,5 @@ def words_or_ids(
         text=text,
         json=lambda value: value if isinstance(value, str) else list(value),
         describe=describe,
+        form="ids",
     )

@@ -34,6 +34,7 @@ MOSAIC_BLOCKS = 7  # blocks across the face
 WORKING_FACE = 96  # blur works on a copy where the face is about this many pixels wide
 EMOJI_SCALE = 1.25  # emoji diameter / the face's size
 EMOJI_SOFTNESS = 0.01  # Gaussian sigma of the drawn emoji / its diameter
+EMOJI_WORKING = 256  # largest size an emoji is drawn at before it is scaled up
 
 YELLOW = (255, 204, 51)
 OUTLINE = (214, 150, 20)
@@ -146,9 +147,15 @@ def hide(
 def _hide_one(out: np.ndarray, hidden: np.ndarray, face: FaceToHide, style: str) -> None:
     size = face.size
     height, width = out.shape[:2]
-    pad = math.ceil(size * (EMOJI_SCALE / 2 if style == "emoji" else GROW + FEATHER * 3) + 4)
-    low = face.outline.min(axis=0)
-    high = face.outline.max(axis=0)
+    if style == "emoji":  # the emoji's square
+        half = size * EMOJI_SCALE / 2
+        low = np.array(face.centre) - half
+        high = np.array(face.centre) + half
+        pad = 2
+    else:  # the grown, feathered outline
+        low = face.outline.min(axis=0)
+        high = face.outline.max(axis=0)
+        pad = math.ceil(size * (GROW + FEATHER * 3) + 4)
     left, top = max(0, math.floor(low[0]) - pad), max(0, math.floor(low[1]) - pad)
     right, bottom = min(width, math.ceil(high[0]) + pad), min(height, math.ceil(high[1]) + pad)
     if right - left < 2 or bottom - top < 2:
@@ -160,8 +167,8 @@ def _hide_one(out: np.ndarray, hidden: np.ndarray, face: FaceToHide, style: str)
     else:
         alpha = _region(face, origin, crop.shape[:2])
         cover = _blurred(crop, size) if style == "blur" else _mosaic(crop, size)
-    weight = alpha.astype(np.float32)[..., None] * np.float32(1 / 255)
-    crop[:] = np.clip(crop * (1 - weight) + cover * weight + 0.5, 0, 255).astype(np.uint8)
+    weight = alpha.astype(np.float32) * np.float32(1 / 255)
+    crop[:] = cv2.blendLinear(cover, crop, weight, 1 - weight)
     region = hidden[top:bottom, left:right]
     np.maximum(region, alpha, out=region)
 
@@ -186,7 +193,7 @@ def _blurred(crop: np.ndarray, size: float) -> np.ndarray:
     small = cv2.GaussianBlur(
         small, (0, 0), BLUR_SIGMA * size / factor, borderType=cv2.BORDER_REPLICATE
     )
-    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
 
 
 def _mosaic(crop: np.ndarray, size: float) -> np.ndarray:
@@ -197,7 +204,7 @@ def _mosaic(crop: np.ndarray, size: float) -> np.ndarray:
     small = cv2.resize(crop, small_size, interpolation=cv2.INTER_AREA)
     blocks = cv2.resize(small, (width, height), interpolation=cv2.INTER_NEAREST)
     soften = max(0.6, block * 0.08)
-    return cv2.GaussianBlur(blocks, (0, 0), soften).astype(np.float32)
+    return cv2.GaussianBlur(blocks, (0, 0), soften)
 
 
 # --- emoji ----------------------------------------------------------------------------------
@@ -205,8 +212,12 @@ def _mosaic(crop: np.ndarray, size: float) -> np.ndarray:
 
 def draw_emoji(expression: str, diameter: int) -> tuple[np.ndarray, np.ndarray]:
     """(RGB, alpha) of the emoji for `expression`, `diameter` pixels square, anti-aliased."""
-    scale = 4  # drawn at 4x, then reduced: smooth edges at any size
-    side = max(8, diameter) * scale
+    # Drawn at 4x (at most EMOJI_WORKING across), reduced and softened, then scaled to size:
+    # a soft drawing loses nothing by being made small, and a 1000 px emoji costs no more.
+    final = max(8, diameter)
+    working = min(final, EMOJI_WORKING)
+    scale = 4
+    side = working * scale
     rgb = np.zeros((side, side, 3), np.uint8)
     alpha = np.zeros((side, side), np.uint8)
     c = side / 2
@@ -268,19 +279,24 @@ def draw_emoji(expression: str, diameter: int) -> tuple[np.ndarray, np.ndarray]:
         cv2.ellipse(rgb, p(0, 0.3), (length(0.3), length(0.15)), 0, 20, 160, INK, line, cv2.LINE_AA)
     else:  # neutral
         cv2.line(rgb, p(-0.3, 0.42), p(0.3, 0.42), INK, line, cv2.LINE_AA)
-    size = (max(8, diameter), max(8, diameter))
     # Soft strokes: an emoji over a face should draw the eye less than the photo's own edges.
-    soft = max(0.5, diameter * EMOJI_SOFTNESS)
+    soft = max(0.5, working * EMOJI_SOFTNESS)
+    small = (working, working)
+    drawn = cv2.GaussianBlur(cv2.resize(rgb, small, interpolation=cv2.INTER_AREA), (0, 0), soft)
+    cover = cv2.GaussianBlur(cv2.resize(alpha, small, interpolation=cv2.INTER_AREA), (0, 0), soft)
+    if working == final:
+        return drawn, cover
+    size = (final, final)
     return (
-        cv2.GaussianBlur(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), (0, 0), soft),
-        cv2.GaussianBlur(cv2.resize(alpha, size, interpolation=cv2.INTER_AREA), (0, 0), soft),
+        cv2.resize(drawn, size, interpolation=cv2.INTER_LINEAR),
+        cv2.resize(cover, size, interpolation=cv2.INTER_LINEAR),
     )
 
 
 def _emoji(
     face: FaceToHide, origin: np.ndarray, shape: tuple[int, int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The emoji placed over the face in crop coordinates: (RGB float32, alpha uint8)."""
+    """The emoji placed over the face in crop coordinates: (RGB, alpha), uint8."""
     diameter = max(8, round(face.size * EMOJI_SCALE))
     rgb, alpha = draw_emoji(face.expression, diameter)
     cx, cy = face.centre
@@ -291,4 +307,4 @@ def _emoji(
     height, width = shape
     placed = cv2.warpAffine(rgb, turn, (width, height), flags=cv2.INTER_LINEAR)
     placed_alpha = cv2.warpAffine(alpha, turn, (width, height), flags=cv2.INTER_LINEAR)
-    return placed.astype(np.float32), placed_alpha
+    return placed, placed_alpha

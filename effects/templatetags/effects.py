@@ -6,6 +6,7 @@ from django import template
 from django.http import HttpRequest
 
 from effects.models import Variant
+from effects.registry import DEFAULT_STRENGTH
 from effects.sources import usable_backgrounds
 from effects.spec import DEFAULT_BLUR, SUBJECT_CLASSES
 from effects.views import FORM_ACTIONS, FORM_KINDS
@@ -29,7 +30,9 @@ def photo_effects(context: template.Context, photo: Photo) -> dict[str, Any]:
         )
     is_owner = request.user.is_authenticated and photo.owner_id == request.user.pk
     backgrounds = []
+    faces = []
     if is_owner:
+        faces = list(photo.faces.order_by("x", "pk"))
         backgrounds = list(
             usable_backgrounds(request.user)
             .filter(status=Status.READY)
@@ -43,6 +46,11 @@ def photo_effects(context: template.Context, photo: Photo) -> dict[str, Any]:
         "subjects": SUBJECT_CLASSES,
         "default_blur": DEFAULT_BLUR,
         "backgrounds": backgrounds,
+        "faces": faces,
+        "default_strength": DEFAULT_STRENGTH,
+        "photo_third": photo.width / 3,
+        "photo_two_thirds": photo.width * 2 / 3,
+        "open_faces": request.GET.get("effects") == "faces",
         # The page script builds its API requests from the same table as the form fallback.
         "actions": {"actions": FORM_ACTIONS, "kinds": FORM_KINDS},
     }

@@ -31,6 +31,10 @@ def demo():
         photo=astronaut, effect="portrait", spec="portrait:subject=auto,blur=50,bokeh=gaussian"
     )
     assert render_variant(variant.pk) == "ready"
+    hidden = Variant.objects.create(
+        photo=astronaut, effect="hide_faces", spec="hide_faces:style=emoji,faces=all"
+    )
+    assert render_variant(hidden.pk) == "ready"  # her face, found at processing
     from gallery import albums, trash
 
     mine = list(Photo.objects.filter(owner=alice).order_by("-shot_at"))
@@ -51,6 +55,7 @@ def demo():
         "users": users,
         "own": astronaut,
         "variant": variant,
+        "hidden": hidden,
         "shared": shared,
         "album": album,
     }
@@ -73,6 +78,11 @@ def page_types(demo) -> list[tuple[str, str | None, str | Callable[[], str]]]:
         ("viewer", "alice", f"/photos/{own.pk}/"),
         ("viewer-visitor", None, f"/photos/{shared.pk}/"),
         ("effects", "alice", f"/photos/{own.pk}/?variant={variant.pk}#effects"),
+        (
+            "effects-faces",
+            "alice",
+            f"/photos/{own.pk}/?variant={demo['hidden'].pk}&effects=faces#face-effects",
+        ),
         ("viewer-eyes", "alice", f"/photos/{own.pk}/"),
         ("label-faces", "alice", f"/faces/label/?photo={own.pk}"),
         ("search", "alice", "/search/?q=harbour&color=%231e90ff"),
@@ -120,7 +130,7 @@ def test_every_page_type_looks_right(size, demo, open_page, live_server):
         if name == "password-reset-confirm":  # a valid link (after Django's redirect)
             assert page.url.endswith("/set-password/")
             assert page.locator("input[name=new_password1]").count() == 1
-        if name == "effects":
+        if name in ("effects", "effects-faces"):
             page.wait_for_selector(".compare-after:not([hidden])")
             wait_until(page, "() => document.getElementById('compare-after').naturalWidth > 0")
         if name == "viewer-eyes":  # the astronaut's face, found at processing

@@ -87,3 +87,43 @@ def test_a_ready_variant_shows_in_the_before_after_viewer(login, alice, add_phot
     assert "Portrait" in page and "automatic subject (person) · blur 50 · soft bokeh" in page
     download = login(alice).get(f"/variants/{variant_id}/file/image?download=1")
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+
+
+def with_a_face(photo):
+    from faces.models import Face
+
+    return Face.objects.create(
+        photo=photo, x=10, y=8, w=40, h=40, score=0.9, left_eye_x=38, left_eye_y=22,
+        right_eye_x=22, right_eye_y=22, expression="smiling",
+    )  # fmt: skip
+
+
+def test_the_face_effects_show_only_for_a_photo_with_faces(login, alice, add_photo):
+    client = login(alice)
+    plain = add_photo(alice)
+    page = client.get(f"/photos/{plain.pk}/").content.decode()
+    assert "No faces were found in this photo" in page and 'value="gaze-direction"' not in page
+    assert 'id="hide-faces-offer"' not in page
+    photo = add_photo(alice, seed=2)
+    face = with_a_face(photo)
+    page = client.get(f"/photos/{photo.pk}/").content.decode()
+    assert 'value="gaze-direction"' in page and 'value="hide_faces"' in page
+    assert f'<option value="{face.pk}">Only face 1 (smiling' in page
+    assert 'id="hide-faces-offer"' in page  # private with faces: offered when made public
+
+
+def test_the_form_makes_gaze_and_hide_faces_variants(login, alice, add_photo):
+    photo = add_photo(alice)
+    face = with_a_face(photo)
+    client = login(alice)
+    url = f"/photos/{photo.pk}/variants/new"
+    form = {"action": "gaze-direction", "direction": "up", "strength": "70", "point": "",
+            "style": "blur", "faces": "all", "subject": "auto", "blur": "50"}  # fmt: skip
+    assert client.post(url, form).status_code == 302
+    form.update(action="hide_faces", style="emoji", faces=str(face.pk))
+    assert client.post(url, form).status_code == 302
+    specs = set(Variant.objects.values_list("spec", flat=True))
+    assert specs == {
+        "gaze:direction=up,strength=70",
+        f"hide_faces:style=emoji,faces=ids({face.pk})",
+    }

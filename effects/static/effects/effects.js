@@ -81,6 +81,7 @@
     document.getElementById("compare-label").textContent = `After: ${variant.title || "effect"}`;
     view.download.href = `${variant.image_url}&download=1`;
     view.matte.href = variant.mask_url;
+    view.matte.textContent = ["gaze", "hide_faces"].includes(variant.effect) ? "Where it changed" : "Subject mask";
     for (const part of [view.after, view.range, view.divider, view.tags, view.tools]) part.hidden = false;
     for (const item of list.querySelectorAll(".variant")) {
       item.classList.toggle("current", item.dataset.variant === String(variant.id));
@@ -166,12 +167,20 @@
   const hint = document.getElementById("tap-hint");
   let marker = null;
 
-  function setTapping(on) {
+  // What a tap on the photo chooses: the subject, or where the eyes look ("gaze").
+  const gazeToggle = document.getElementById("gaze-tap");
+  let tapFor = "subject";
+
+  function setTapping(on, purpose = "subject") {
     if (!toggle) return;
-    toggle.setAttribute("aria-pressed", String(on));
+    tapFor = purpose;
+    toggle.setAttribute("aria-pressed", String(on && purpose === "subject"));
+    gazeToggle?.setAttribute("aria-pressed", String(on && purpose === "gaze"));
     stage?.classList.toggle("tapping", on);
-    hint.textContent = on ? "Tap the subject on the photo. Press Esc or the button again to stop." : hint.dataset.chosen || "";
+    const asked = purpose === "gaze" ? "Tap where the eyes should look." : "Tap the subject on the photo.";
+    hint.textContent = on ? `${asked} Press Esc or the button again to stop.` : hint.dataset.chosen || "";
     if (on) hideCompare();
+    if (on && narrow.matches) stage?.scrollIntoView({ behavior: "smooth", block: "start" });  // the photo, to tap
   }
 
   function placeMarker(x, y) {
@@ -189,6 +198,10 @@
   if (form && toggle && frame && photo) {
     toggle.hidden = false;
     toggle.addEventListener("click", () => setTapping(toggle.getAttribute("aria-pressed") !== "true"));
+    if (gazeToggle) {
+      gazeToggle.hidden = false;
+      gazeToggle.addEventListener("click", () => setTapping(gazeToggle.getAttribute("aria-pressed") !== "true", "gaze"));
+    }
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && stage.classList.contains("tapping")) { event.preventDefault(); setTapping(false); }
     }, true);
@@ -201,6 +214,13 @@
       event.preventDefault();
       const x = Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
       const y = Math.min(1, Math.max(0, (event.clientY - box.top) / box.height));
+      if (tapFor === "gaze") {
+        document.getElementById("gaze-point").value = `${x.toFixed(3)},${y.toFixed(3)}`;
+        placeMarker(x, y);
+        setTapping(false);
+        makeVariant("gaze-point");
+        return;
+      }
       let option = subject.querySelector("option[data-point]");
       if (!option) {
         option = document.createElement("option");
@@ -227,16 +247,31 @@
     const blur = document.getElementById("effect-blur");
     blur.addEventListener("input", () => { document.getElementById("blur-value").textContent = blur.value; });
 
-    form.addEventListener("submit", async (event) => {
+    const strength = document.getElementById("gaze-strength");
+    strength?.addEventListener("input", () => { document.getElementById("strength-value").textContent = strength.value; });
+
+    form.addEventListener("submit", (event) => {
       const action = event.submitter?.value || "portrait";
       if (!ACTIONS[action]) return;
       event.preventDefault();
+      makeVariant(action);
+    });
+  }
+
+  // The value of a form field as the API takes it (effects.registry: the field's form kind).
+  function fieldValue(name, value) {
+    if (KINDS[name] === "number") return Number(value);
+    if (KINDS[name] === "ids" && /^[0-9, ]+$/.test(value)) return value.split(",").map(Number);
+    return value;
+  }
+
+  async function makeVariant(action) {
       setTapping(false);
       const [effect, fields] = ACTIONS[action];
       const body = { effect };
       for (const name of fields) {
         const field = form.elements[name];
-        if (field && field.value !== "") body[name] = KINDS[name] === "number" ? Number(field.value) : field.value;
+        if (field && field.value !== "") body[name] = fieldValue(name, field.value);
       }
       say(`Starting… <progress aria-label="Rendering"></progress>`);
       try {
@@ -255,6 +290,19 @@
       } catch (_) {
         say("The server could not be reached; check your connection and try again.", "error");
       }
+  }
+
+  // Going public: offer to make a copy with the faces hidden first.
+  const offer = document.getElementById("hide-faces-offer");
+  const visibility = document.querySelector("#edit select[name=visibility]");
+  if (offer && visibility && form && ACTIONS.hide_faces) {
+    const was = visibility.value;
+    visibility.addEventListener("change", () => { offer.hidden = !(visibility.value === "public" && was !== "public"); });
+    offer.querySelector("button").addEventListener("click", () => {
+      form.elements.style.value = "blur";
+      form.elements.faces.value = "all";
+      makeVariant("hide_faces");
+      panel.scrollIntoView({ behavior: "smooth", block: "start" });
     });
   }
 
