@@ -9,9 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from faces.models import Face
 from gallery import actions
-from gallery.processing import process_photo
+from gallery.models import Photo
 from tests import images
 from tests.browser.conftest import screenshot, wait_until
+from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +21,11 @@ LEFT, RIGHT = (246.4, 104.0), (203.9, 101.6)
 
 
 @pytest.fixture
-def astronaut(alice):
+def astronaut(alice, celery_worker_process):
+    """Alice's photo of the astronaut, processed by the real worker: her face as it found it."""
     upload = SimpleUploadedFile("astronaut.jpg", images.person_photo(), "image/jpeg")
     photo = actions.add_photo(alice, upload, title="Astronaut").photo
-    assert process_photo(photo.pk) == "ready"
+    wait_for(lambda: Photo.objects.get(pk=photo.pk).status == "ready")
     face = Face.objects.get(photo=photo)  # found by processing
     assert face.left_eye == pytest.approx(LEFT, abs=3)
     assert face.right_eye == pytest.approx(RIGHT, abs=3)
@@ -205,17 +207,26 @@ def test_the_labelling_page_takes_taps_on_a_phone(astronaut, open_page, live_ser
 def test_a_pupil_corrected_on_the_viewer_is_used_by_the_gaze_variant(
     astronaut, open_page, live_server
 ):
+    """With the real worker: it finds the face, renders a gaze variant, and renders it again
+    from the corrected pupil once the owner drags it."""
     from effects.models import Variant
-    from effects.rendering import render_variant, stored_faces
+    from effects.rendering import stored_faces
     from gallery import files
     from gallery.imaging import load_rgb
 
-    def variant_pixels(variant_id: int) -> np.ndarray:
-        assert render_variant(variant_id) == "ready"  # as the render worker does
+    face, photo = astronaut, astronaut.photo
+
+    def rendered(variant_id: int, after=None) -> np.ndarray:
+        def done():
+            variant = Variant.objects.get(pk=variant_id)
+            assert variant.status != "failed", variant.error
+            return variant.status == "ready" and (after is None or variant.updated > after)
+
+        wait_for(done)
         return load_rgb(files.media_path(str(Variant.objects.get(pk=variant_id).image.name)))
 
     page = open_page("desktop", "alice")
-    page.goto(f"{live_server.url}/photos/{astronaut.photo_id}/")
+    page.goto(f"{live_server.url}/photos/{photo.pk}/")
     wait_until(page, "() => document.getElementById('photo-image').complete")
     asked = page.evaluate(
         """async (url) => {
@@ -225,10 +236,11 @@ def test_a_pupil_corrected_on_the_viewer_is_used_by_the_gaze_variant(
             body: JSON.stringify({effect: 'gaze', direction: 'left', strength: 100})});
           return [response.status, (await response.json()).id];
         }""",
-        f"/api/photos/{astronaut.photo_id}/variants/",
+        f"/api/photos/{photo.pk}/variants/",
     )
     assert asked[0] == 202, asked
-    before = variant_pixels(asked[1])
+    before = rendered(asked[1])
+    first_render = Variant.objects.get(pk=asked[1]).updated
 
     show_eyes(page)
     x, y = page.evaluate(MARKER_CENTRE, "left")
@@ -237,19 +249,17 @@ def test_a_pupil_corrected_on_the_viewer_is_used_by_the_gaze_variant(
     page.mouse.move(x + 5, y + 3, steps=4)
     page.mouse.up()
     page.wait_for_selector("#eyes-hint:has-text('Saved')")
-    astronaut.refresh_from_db()
-    corrected = astronaut.left_eye
-    assert corrected != pytest.approx((astronaut.detected_left_x, astronaut.detected_left_y))
+    face.refresh_from_db()
+    corrected = face.left_eye
+    assert corrected != pytest.approx((face.detected_left_x, face.detected_left_y))
     page.reload()
     show_eyes(page)
     expected = page.evaluate(IMAGE_POINT, list(corrected))
     assert page.evaluate(MARKER_CENTRE, "left") == pytest.approx(expected, abs=1.5)
 
-    # The correction sent the variant back to be rendered; it renders from the corrected point.
-    variant = Variant.objects.get(pk=asked[1])
-    assert variant.status == "pending"
-    assert stored_faces(variant.photo, 1.0)[astronaut.pk].left_eye == corrected
-    after = variant_pixels(variant.pk)
+    # The correction sent the variant back to the worker, which renders the corrected point.
+    assert stored_faces(photo, 1.0)[face.pk].left_eye == corrected
+    after = rendered(asked[1], after=first_render)
     changed = np.argwhere(np.abs(after.astype(int) - before.astype(int)).max(axis=2) > 12)
     assert len(changed) >= 10, f"{len(changed)} pixels changed"  # the left iris moved anew
     # Only around the left eye (the right pupil was not corrected).
