@@ -138,10 +138,16 @@ def find_for(photo_id: int) -> int:
     my_grey = grey_of(print_)
     present = [other for other in others if other.pk in features]
     matches = local_features.verify_many(mine, [features[other.pk][0] for other in present])
+    prints = {
+        p.photo_id: p
+        for p in Fingerprint.objects.filter(photo__in=present, version=FINGERPRINT_VERSION)
+    }
     found = 0
     for other, match in zip(present, matches, strict=True):
+        if match.inliers < matching.DEFAULT.min_inliers:
+            continue  # no need for its picture
         try:
-            other_print = fingerprint(other)
+            other_print = prints.get(other.pk) or fingerprint(other)
         except (FileNotFoundError, files.FolderGone):
             continue  # deleted meanwhile
         measures = matching.measure(
