@@ -97,15 +97,19 @@ class Population:
     insert_s: float
 
 
-def populate(n: int, bob_share: float, public_share: float, seed: int) -> Population:
-    """Bulk-insert n ready photos with descriptors and change-log rows (Django is set up)."""
+def populate(
+    n: int, bob_share: float, public_share: float, seed: int, matches: int = 0
+) -> Population:
+    """Bulk-insert n ready photos with descriptors and change-log rows (Django is set up);
+    with `matches`, also that many verified same-subject pairs per photo (ObjectMatch, both
+    ways, random partners) as the worker would have stored them."""
     from django.contrib.auth import get_user_model
     from django.db import transaction
     from rest_framework.authtoken.models import Token
 
     from gallery.models import Moderation, Photo, Status, Visibility
     from search.descriptors import DESCRIPTOR_DIM, DESCRIPTOR_VERSION
-    from search.models import Descriptor, IndexChange
+    from search.models import Descriptor, IndexChange, ObjectMatch
 
     users = get_user_model()
     alice = users.objects.get(username="alice")
@@ -168,6 +172,23 @@ def populate(n: int, bob_share: float, public_share: float, seed: int) -> Popula
             )
         if (stop // INSERT_BATCH) % 5 == 0 or stop == n:
             log(f"inserted {stop:,} photos")
+    if matches:
+        log(f"inserting {matches} same-subject pairs per photo")
+        for start in range(0, n, INSERT_BATCH):
+            stop = min(n, start + INSERT_BATCH)
+            pairs = []
+            for i in range(start, stop):
+                for j in rng.choice(n, size=matches, replace=False).tolist():
+                    if j != i:
+                        inliers = int(rng.integers(15, 300))
+                        for a, b in ((ids[i], ids[j]), (ids[j], ids[i])):
+                            pairs.append(
+                                ObjectMatch(
+                                    photo_id=int(a), other_id=int(b), inliers=inliers, score=0.5
+                                )
+                            )
+            with transaction.atomic():
+                ObjectMatch.objects.bulk_create(pairs, ignore_conflicts=True)
     insert_s = time.perf_counter() - started
     from django.db import connection
 
@@ -240,7 +261,12 @@ class Timings:
 
 
 def run_user(
-    client: Client, ids: np.ndarray, visible: np.ndarray, n_requests: int, rng: Any
+    client: Client,
+    ids: np.ndarray,
+    visible: np.ndarray,
+    n_requests: int,
+    rng: Any,
+    mode: str = "",
 ) -> Timings:
     """Time similar and detail requests for random visible photos, interleaved."""
     chosen = rng.choice(ids, size=n_requests, replace=len(ids) < n_requests)
@@ -250,7 +276,7 @@ def run_user(
     similar_wall = 0.0
     for i, photo_id in enumerate(chosen.tolist()):
         started = time.perf_counter()
-        status, body = client.get(f"/api/photos/{photo_id}/similar/?k={K}")
+        status, body = client.get(f"/api/photos/{photo_id}/similar/?k={K}{mode}")
         similar[i] = time.perf_counter() - started
         similar_wall += similar[i]
         if status != 200:
@@ -287,7 +313,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--database-url", default=None, help="throwaway PostgreSQL database")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--same-subject",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also store N same-subject pairs per photo and time mode=object instead",
+    )
     args = parser.parse_args(argv)
+    mode = "&mode=object" if args.same_subject else ""
     if not 1 <= args.requests <= 2000 or not 0 <= args.warmup <= 200:
         raise SystemExit("--requests must be 1..2000 and --warmup 0..200")
 
@@ -318,7 +352,7 @@ def main(argv: list[str] | None = None) -> None:
         from django.db import connection
 
         engine = connection.vendor
-        pop = populate(args.photos, args.bob_share, args.public_share, args.seed)
+        pop = populate(args.photos, args.bob_share, args.public_share, args.seed, args.same_subject)
         connection.close()
         log(f"inserted in {pop.insert_s:.1f} s; warming up (the server loads its index)")
 
@@ -333,7 +367,7 @@ def main(argv: list[str] | None = None) -> None:
         rng = np.random.default_rng(args.seed + 1)
         for name, client in clients.items():
             for photo_id in rng.choice(pop.visible[name], size=args.warmup).tolist():
-                client.get(f"/api/photos/{photo_id}/similar/?k={K}")
+                client.get(f"/api/photos/{photo_id}/similar/?k={K}{mode}")
                 client.get(f"/api/photos/{photo_id}/")
 
         results: dict[str, Timings] = {}
@@ -341,7 +375,7 @@ def main(argv: list[str] | None = None) -> None:
         for name, client in clients.items():
             log(f"{args.requests} similar + {args.requests} detail requests as {name}")
             results[name] = run_user(
-                client, pop.visible[name], pop.visible[name], args.requests, rng
+                client, pop.visible[name], pop.visible[name], args.requests, rng, mode
             )
         for client in clients.values():
             client.close()
@@ -349,7 +383,8 @@ def main(argv: list[str] | None = None) -> None:
         loaded = [line for line in server_log.splitlines() if "loaded" in line and "index" in line]
 
     n = args.photos
-    print("## Similar-photos endpoint over HTTP\n")
+    what = f"mode=object, {args.same_subject} stored pairs per photo" if mode else "colour"
+    print(f"## Similar-photos endpoint over HTTP ({what})\n")
     print(
         f"{n:,} photos ({engine}, {settings.FOCAL_INDEX_KIND} index, threshold "
         f"{settings.FOCAL_INDEX_THRESHOLD:,}), `manage.py serve` (waitress, 8 "
