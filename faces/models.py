@@ -86,7 +86,7 @@ class Face(models.Model):
     objects = FaceQuerySet.as_manager()
 
     class Meta:
-        ordering = ["photo", "x", "id"]
+        ordering = ["photo_id", "x", "id"]  # photo_id: no join with the photos
 
     def __str__(self) -> str:
         return f"face {self.pk} of photo {self.photo_id} ({self.source})"
