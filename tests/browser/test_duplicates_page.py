@@ -66,6 +66,9 @@ def test_review_with_the_keyboard(size, groups, open_page, live_server):
     assert in_trash(alice) == {first[0]}
     assert len(page.locator("[data-dup-group]").all()) == 2
     assert first[0] not in shown_group(page)
+    report = check_page(page, "duplicates-after-keep", size)
+    assert not report.faults, str(report)
+    screenshot(page, f"duplicates-after-keep-{size}")
 
     # U undoes it: the group is back.
     page.keyboard.press("u")
