@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from duplicates import matching
 from duplicates.features import features_of, homography_b_to_a
@@ -128,8 +129,19 @@ def find_for(photo_id: int) -> int:
     started = time.perf_counter()
     print_ = fingerprint(photo)
     ids = candidates(photo, print_)
-    if not ids:
-        return 0
+    found = _verify(photo, print_, ids) if ids else 0
+    Fingerprint.objects.filter(pk=photo.pk).update(checked=timezone.now())
+    log.info(
+        "photo %s: %d candidates verified, %d duplicates, %.0f ms",
+        photo_id,
+        len(ids),
+        found,
+        (time.perf_counter() - started) * 1000,
+    )
+    return found
+
+
+def _verify(photo: Photo, print_: Fingerprint, ids: list[int]) -> int:
     others = list(Photo.objects.filter(pk__in=ids, owner_id=photo.owner_id).select_related("owner"))
     features = features_of_photos([photo, *others])
     if photo.pk not in features:
@@ -160,13 +172,6 @@ def find_for(photo_id: int) -> int:
         )
         if matching.is_duplicate(measures):
             found += _store(photo, other, measures)
-    log.info(
-        "photo %s: %d candidates verified, %d duplicates, %.0f ms",
-        photo_id,
-        len(ids),
-        found,
-        (time.perf_counter() - started) * 1000,
-    )
     return found
 
 

@@ -47,7 +47,7 @@ MAX_SIGNATURE_CANDIDATES = 20
 class Thresholds:
     # Chosen by bench/eval_duplicates.py on half A of the development pairs (highest recall at
     # precision >= 0.997), 2026-11-30; the README has the figures on both halves.
-    min_inliers: int = 8
+    min_inliers: int = 15
     min_coverage: float = 0.3  # of each frame
     max_distortion: float = 0.02  # corner error of the best similarity / frame diagonal
     min_correlation: float = 0.75

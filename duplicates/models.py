@@ -29,7 +29,9 @@ class Fingerprint(models.Model):
     grey = models.BinaryField()  # uint8 pixels, duplicates.matching.appearance
     grey_width = models.PositiveSmallIntegerField()
     grey_height = models.PositiveSmallIntegerField()
-    checked = models.DateTimeField(auto_now=True)  # when its candidates were last verified
+    # When the photo's own duplicate search last finished (null: made in passing, as another
+    # photo's candidate, or the search has not finished).
+    checked = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["owner", "version"])]

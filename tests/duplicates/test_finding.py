@@ -104,3 +104,6 @@ def test_the_worker_finds_an_uploaded_copy(celery_worker_process, api, alice):
     body = wait_for(one_group, 90)
     assert sorted(p["id"] for p in body["results"][0]["photos"]) == sorted(uploaded[:2])
     assert body["results"][0]["suggested"] == uploaded[0]
+    # Every photo's search finishes (and none adds a pair), before the test's rows go.
+    wait_for(lambda: Fingerprint.objects.filter(checked__isnull=False).count() == 4, 60)
+    assert Pair.objects.count() == 1
