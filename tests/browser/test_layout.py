@@ -268,3 +268,32 @@ def test_the_photo_page_shows_same_subject_above_similar_colours(
     report = check_page(page, "viewer-both-strips", size)
     assert not report.faults, report
     screenshot(page, f"viewer-both-strips-{size}")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_search_by_image_shows_same_subject_then_similar_colours(
+    size, demo, open_page, live_server, tmp_path
+):
+    from tests.search.test_same_subject import transformed
+
+    query = tmp_path / "query.jpg"
+    query.write_bytes(transformed("astronaut"))
+    page = open_page(size, "alice")
+    assert page.goto(f"{live_server.url}/search/").status == 200
+    with page.expect_navigation():
+        page.set_input_files("#search-file", str(query))  # choosing the image searches
+    same = page.locator("#same-subject")
+    assert same.locator(f"a[href='/photos/{demo['own'].pk}/']").count() == 1
+    assert page.locator("#results .tile").count() >= 4
+    heading = page.get_by_role("heading", name="Similar colours")
+    same_box, heading_box = same.bounding_box(), heading.bounding_box()
+    assert same_box is not None and heading_box is not None
+    assert same_box["y"] + same_box["height"] <= heading_box["y"] + 1
+    wait_until(
+        page,
+        "() => [...document.querySelectorAll('#same-subject img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)",
+    )
+    report = check_page(page, "search-by-image", size)
+    assert not report.faults, report
+    screenshot(page, f"search-by-image-{size}")
