@@ -103,10 +103,15 @@ def describe_upload(upload: UploadedFile) -> QueryImage:
     return QueryImage(describe(small), describe_locally(preview), small)
 
 
+def excluding(matches: list[Match], shown: list[Match], k: int) -> list[Match]:
+    """The first k of `matches` that are not among `shown` (a list already on the page)."""
+    seen = {m.photo.pk for m in shown}
+    return [m for m in matches if m.photo.pk not in seen][:k]
+
+
 def _combined(first: list[Match], then: list[Match], k: int) -> list[Match]:
     """Same-subject matches, then colour matches not already listed, k in all."""
-    seen = {m.photo.pk for m in first}
-    return (first + [m for m in then if m.photo.pk not in seen])[:k]
+    return (first + excluding(then, first, k))[:k]
 
 
 def similar_to_photo(photo: Photo, user: User, k: int, mode: str | None = "colour") -> list[Match]:

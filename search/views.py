@@ -98,10 +98,10 @@ def _search_by_image(request: HttpRequest) -> dict[str, object]:
     upload = single_upload(request, what="an image to search with")
     query = queries.describe_upload(upload)
     same = queries.similar_to_image(query, request.user, PAGE_RESULTS, "object")
-    colour = queries.similar_to_image(query, request.user, PAGE_RESULTS, "colour")
+    colour = queries.similar_to_image(query, request.user, PAGE_RESULTS + len(same), "colour")
     found: dict[str, object] = {
         "same_subject": [Result(m.photo, SAME_SUBJECT) for m in same],
-        "matches": labelled(colour),
+        "matches": labelled(queries.excluding(colour, same, PAGE_RESULTS)),
         "query_thumb": "data:image/jpeg;base64,"
         + base64.b64encode(encode_image(query.thumbnail, "JPEG", quality=80)).decode(),
     }

@@ -15,13 +15,18 @@ log = logging.getLogger(__name__)
 
 
 @register.simple_tag(takes_context=True)
-def similar_photos(context: template.Context, photo: Photo, k: int = 8) -> list[Match] | None:
-    """Matches for the photo page's strip; None while the photo has no descriptor yet."""
+def similar_photos(
+    context: template.Context, photo: Photo, k: int = 8, shown: list[Match] | None = None
+) -> list[Match] | None:
+    """Colour matches for the photo page's strip, leaving out those `shown` already (the same
+    subject strip above it); None while the photo has no descriptor yet."""
     request: HttpRequest = context["request"]
+    shown = shown or []
     try:
-        return queries.similar_to_photo(photo, request.user, k)
+        colour = queries.similar_to_photo(photo, request.user, k + len(shown))
     except queries.QueryError:
         return None
+    return queries.excluding(colour, shown, k)
 
 
 @register.simple_tag(takes_context=True)

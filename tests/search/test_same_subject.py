@@ -122,18 +122,26 @@ def test_it_rejects_an_unknown_mode(api, alice, ready, mode):
 def test_the_photo_page_shows_same_subject_above_similar_colours(client, alice, ready):
     original = ready(alice, images.sample_jpeg("astronaut"))
     copy = ready(alice, transformed("astronaut"))
-    ready(alice, images.sample_jpeg("coffee"))
+    coffee = ready(alice, images.sample_jpeg("coffee"))
     client.force_login(alice)
     html = client.get(original.get_absolute_url()).content.decode()
     same = html[html.index('id="same-subject"') : html.index('id="similar"')]
     assert f"/photos/{copy.pk}/" in same
     assert html.index("Same subject") < html.index("Similar colours")
+    # The colour strip lists the other photos, not the copy shown above it again.
+    colour = html[html.index('id="similar"') :]
+    assert f"/photos/{coffee.pk}/" in colour
+    assert f"/photos/{copy.pk}/" not in colour
 
 
 def test_the_search_page_shows_both_for_an_image(client, alice, ready):
     original = ready(alice, images.sample_jpeg("chelsea"))
+    coffee = ready(alice, images.sample_jpeg("coffee"))
     client.force_login(alice)
     query = SimpleUploadedFile("q.jpg", transformed("chelsea"), "image/jpeg")
     html = client.post("/search/", {"image": query}).content.decode()
     same = html[html.index('id="same-subject"') : html.index("Similar colours")]
     assert f"/photos/{original.pk}/" in same
+    colour = html[html.index("Similar colours") :]
+    assert f"/photos/{coffee.pk}/" in colour
+    assert f"/photos/{original.pk}/" not in colour  # listed once, under Same subject
