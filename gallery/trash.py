@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils import timezone
 from gallery import actions
 from gallery.actions import User
 from gallery.models import Photo
+from gallery.tasks import enqueue_match_again
 from search.models import IndexChange
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,9 @@ def restore(user: User, ids: Iterable[int]) -> list[int]:
         Photo.objects.filter(pk__in=back).update(trashed_at=None)
         # Indexes add the vector again (a photo with no descriptor yet is simply not found).
         IndexChange.objects.bulk_create(IndexChange(photo_id=pk, added=True) for pk in back)
+        # Photos that arrived meanwhile never met these ones: match them again, after commit.
+        if back:
+            transaction.on_commit(partial(enqueue_match_again, back))
     return back
 
 

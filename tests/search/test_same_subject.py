@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from gallery import trash
 from gallery.models import Photo
 from gallery.processing import process_photo
+from gallery.tasks import match_again
 from search.models import ObjectMatch
 from tests import images
 
@@ -145,3 +147,22 @@ def test_the_search_page_shows_both_for_an_image(client, alice, ready):
     colour = html[html.index("Similar colours") :]
     assert f"/photos/{coffee.pk}/" in colour
     assert f"/photos/{original.pk}/" not in colour  # listed once, under Same subject
+
+
+def test_a_photo_restored_from_the_trash_meets_the_photos_that_came_meanwhile(
+    api, alice, ready, django_capture_on_commit_callbacks
+):
+    original = ready(alice, images.sample_jpeg("astronaut"))
+    trash.trash(alice, [original.pk])
+    copy = ready(alice, transformed("astronaut"))  # out of the index's reach while trashed
+    assert not ObjectMatch.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert trash.restore(alice, [original.pk]) == [original.pk]
+    assert len(queued) == 1  # one job queued once the restore commits
+    match_again.apply(args=([original.pk],))  # that job, as the worker runs it
+
+    pairs = set(ObjectMatch.objects.values_list("photo_id", "other_id"))
+    assert pairs == {(original.pk, copy.pk), (copy.pk, original.pk)}
+    found = results(api(alice).get(f"/api/photos/{original.pk}/similar/", {"mode": "object"}))
+    assert found == [(copy.pk, "object")]
