@@ -26,6 +26,16 @@ at a time on a keep-alive connection, interleaved with GET /api/photos/{id}/ for
 photo as a same-run baseline: the difference is the search's own share (vector lookup, index
 search, permission filtering). Every answer is checked: status 200, k results, and only photos
 that user may see.
+
+With --upload-same-subject it times search by an uploaded image instead (several minutes at
+100k: the server builds the 4096-d HNSW object index on the first search). Every photo also
+gets a LocalDescriptor row (see populate_objects: synthetic object vectors around the real
+VLAD vectors of six scikit-image samples, real local features for the photos of the query's
+subject), and alice and bob (POST needs an account) send POST /api/search/ with a JPEG of the
+query's subject (--upload-size, 12 MP by default) and mode=object, interleaved with the same
+request with mode=colour as the same-run baseline: both pay the upload, the decode and the
+description (colour and local features); mode=object adds the object index search, reading the
+20 candidates' features and verifying them.
 """
 
 from __future__ import annotations
@@ -210,6 +220,117 @@ def populate(
     return Population(alice_token, bob_token, visible, insert_s)
 
 
+SUBJECTS = ("chelsea", "astronaut", "coffee", "rocket", "motorcycle", "retina")
+QUERY_SUBJECT = "chelsea"
+DISTRACTOR_KEYPOINTS = 8
+
+
+def populate_objects(seed: int, subject_share: float) -> int:
+    """Give every photo a LocalDescriptor row as the worker would (Django is set up).
+
+    The object vector of each photo is the real VLAD vector of one of six scikit-image samples
+    plus seeded Gaussian noise (sigma 0.02 a dimension, as bench_same_subject), L2-normalised:
+    `subject_share` of the photos get the query's subject (chelsea), the rest one of the other
+    five. Photos of the query's subject store that sample's real local features (~400
+    keypoints), so the 20 candidates of an upload are verified for real; the others store
+    their sample's first DISTRACTOR_KEYPOINTS keypoints only (never verified: keeps the
+    database small). Returns how many photos show the query's subject."""
+    import cv2
+    from django.db import transaction
+
+    from gallery.models import Photo
+    from search import local_features, object_vectors
+    from search.models import LocalDescriptor
+    from tests import images
+
+    codebook = object_vectors.shipped_codebook()
+    feats = [
+        local_features.extract(cv2.cvtColor(images.sample(name), cv2.COLOR_RGB2GRAY))
+        for name in SUBJECTS
+    ]
+    bases = np.stack([codebook.vector(f) for f in feats]).astype(np.float32)
+    full = local_features.to_bytes(feats[0])
+    short = [
+        local_features.to_bytes(
+            local_features.LocalFeatures(
+                f.xy[:DISTRACTOR_KEYPOINTS], f.descriptors[:DISTRACTOR_KEYPOINTS], f.size
+            )
+        )
+        for f in feats
+    ]
+    ids = np.fromiter(Photo.objects.order_by("pk").values_list("pk", flat=True), np.int64)
+    rng = np.random.default_rng(seed + 2)
+    subject = np.where(
+        rng.random(len(ids)) < subject_share, 0, rng.integers(1, len(SUBJECTS), len(ids))
+    )
+    log(f"inserting {len(ids):,} object vectors ({codebook.dim}-d) and local features")
+    for start in range(0, len(ids), INSERT_BATCH):
+        stop = min(len(ids), start + INSERT_BATCH)
+        which = subject[start:stop]
+        vectors = bases[which] + rng.normal(0, 0.02, (stop - start, codebook.dim)).astype(
+            np.float32
+        )
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        with transaction.atomic():
+            LocalDescriptor.objects.bulk_create(
+                LocalDescriptor(
+                    photo_id=int(photo_id),
+                    version=local_features.LOCAL_VERSION,
+                    data=full if s == 0 else short[s],
+                    vector=LocalDescriptor.pack(v),
+                )
+                for photo_id, s, v in zip(ids[start:stop], which.tolist(), vectors, strict=True)
+            )
+        if (stop // INSERT_BATCH) % 5 == 0 or stop == len(ids):
+            log(f"inserted {stop:,} object rows")
+    return int((subject == 0).sum())
+
+
+def query_jpeg(width: int, height: int) -> bytes:
+    """The query's subject as a JPEG of width x height (cubic upscale, quality 92)."""
+    from PIL import Image
+
+    from tests import images
+
+    rgb = Image.fromarray(images.sample(QUERY_SUBJECT)).resize(
+        (width, height), Image.Resampling.BICUBIC
+    )
+    return images.encode(np.asarray(rgb), "JPEG", quality=92)
+
+
+@dataclass
+class UploadTimings:
+    object_ms: np.ndarray
+    colour_ms: np.ndarray
+    found: list[int]  # results per object answer
+
+
+def time_uploads(
+    client: Client, image: bytes, visible: np.ndarray, n_requests: int, warmup: int
+) -> UploadTimings:
+    """POST /api/search/ with the image, mode=object then mode=colour (the same-run baseline:
+    same upload, decode and colour description, no local features or verification),
+    interleaved; every answer checked to hold only photos this user may see."""
+    visible_set = set(visible.tolist())
+    times: dict[str, list[float]] = {"object": [], "colour": []}
+    found = []
+    for i in range(warmup + n_requests):
+        for mode in ("object", "colour"):
+            started = time.perf_counter()
+            status, body = client.post_image("/api/search/", {"mode": mode, "k": str(K)}, image)
+            elapsed = time.perf_counter() - started
+            if status != 200:
+                raise RuntimeError(f"search by image, mode={mode}: HTTP {status}: {body[:300]!r}")
+            got = [r["id"] for r in json.loads(body)["results"]]
+            if not set(got) <= visible_set:
+                raise RuntimeError(f"mode={mode}: a result this user may not see: {got}")
+            if i >= warmup:
+                times[mode].append(elapsed * 1e3)
+                if mode == "object":
+                    found.append(len(got))
+    return UploadTimings(np.array(times["object"]), np.array(times["colour"]), found)
+
+
 # ---------------------------------------------------------------------------------- http
 
 
@@ -242,6 +363,42 @@ class Client:
                 return response.status, body
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.close()  # keep-alive timed out between requests: once more, fresh
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def post_image(self, path: str, fields: dict[str, str], image: bytes) -> tuple[int, bytes]:
+        """POST a multipart form with one file field, `image` (as a browser would)."""
+        boundary = secrets.token_hex(16)
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in fields.items()
+        ]
+        body = (
+            "".join(parts).encode()
+            + f'--{boundary}\r\nContent-Disposition: form-data; name="image"; '
+            f'filename="query.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+            + image
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {**self.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        return self.send("POST", path, body, headers)
+
+    def send(
+        self, method: str, path: str, body: bytes, headers: dict[str, str], timeout: float = 900
+    ) -> tuple[int, bytes]:
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                if response.will_close:
+                    self.close()
+                return response.status, data
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -320,7 +477,22 @@ def main(argv: list[str] | None = None) -> None:
         metavar="N",
         help="also store N same-subject pairs per photo and time mode=object instead",
     )
+    parser.add_argument(
+        "--upload-same-subject",
+        action="store_true",
+        help="give every photo object vectors and local features, and time POST /api/search/ "
+        "with an uploaded image, mode=object (baseline: the same request with mode=colour)",
+    )
+    parser.add_argument(
+        "--subject-share",
+        type=float,
+        default=0.02,
+        help="with --upload-same-subject: share of photos showing the query's subject",
+    )
+    parser.add_argument("--upload-size", default="4000x3000", help="the query JPEG's WxH")
     args = parser.parse_args(argv)
+    if args.upload_same_subject:
+        args.requests = min(args.requests, 200)
     mode = "&mode=object" if args.same_subject else ""
     if not 1 <= args.requests <= 2000 or not 0 <= args.warmup <= 200:
         raise SystemExit("--requests must be 1..2000 and --warmup 0..200")
@@ -353,8 +525,42 @@ def main(argv: list[str] | None = None) -> None:
 
         engine = connection.vendor
         pop = populate(args.photos, args.bob_share, args.public_share, args.seed, args.same_subject)
+        subject_photos = 0
+        if args.upload_same_subject:
+            started = time.perf_counter()
+            subject_photos = populate_objects(args.seed, args.subject_share)
+            pop.insert_s += time.perf_counter() - started
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
         connection.close()
         log(f"inserted in {pop.insert_s:.1f} s; warming up (the server loads its index)")
+        if args.upload_same_subject:
+            width, height = (int(v) for v in args.upload_size.split("x"))
+            image = query_jpeg(width, height)
+            uploads = {}
+            for name in ("alice", "bob"):
+                client = Client(site.url, getattr(pop, f"{name}_token"))
+                if name == "alice":  # the server loads both indexes
+                    started = time.perf_counter()
+                    status, body = client.post_image(
+                        "/api/search/", {"mode": "object", "k": str(K)}, image
+                    )
+                    load_s = time.perf_counter() - started
+                    if status != 200:
+                        raise RuntimeError(f"warm-up: HTTP {status}: {body[:500]!r}")
+                    load_before = os.getloadavg()[0]
+                log(f"{args.requests} object + {args.requests} colour uploads as {name}")
+                uploads[name] = time_uploads(
+                    client, image, pop.visible[name], args.requests, args.warmup
+                )
+                client.close()
+            print_uploads(args, engine, settings, pop, uploads, len(image), subject_photos)
+            print(
+                f"first search (loads and builds both indexes) {load_s:.1f} s; load average "
+                f"{load_before:.2f} before timing, {os.getloadavg()[0]:.2f} at the end"
+            )
+            return
 
         tokens = {"alice": pop.alice_token, "bob": pop.bob_token, "anonymous": None}
         clients = {name: Client(site.url, token) for name, token in tokens.items()}
@@ -416,6 +622,43 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end (2 cores shared: timings noisy)")
+
+
+def print_uploads(
+    args: argparse.Namespace,
+    engine: str,
+    settings: Any,
+    pop: Population,
+    uploads: dict[str, UploadTimings],
+    image_bytes: int,
+    subject_photos: int,
+) -> None:
+    n = args.photos
+    print("## Same subject of an uploaded image over HTTP (POST /api/search/, mode=object)\n")
+    print(
+        f"{n:,} photos ({engine}, {settings.FOCAL_INDEX_KIND} index), {subject_photos:,} of "
+        f"them showing the query's subject; query: {args.upload_size} JPEG "
+        f"({image_bytes / 1e6:.1f} MB) of scikit-image's {QUERY_SUBJECT}; `manage.py serve` "
+        f"(waitress, 8 threads), {os.cpu_count()} CPUs; {args.requests} requests per user and "
+        f"mode after {args.warmup} untimed, one at a time, keep-alive, k={K}. Inserting took "
+        f"{pop.insert_s:.1f} s.\n"
+    )
+    print(
+        "| user (photos visible) | mode=object ms (median / p95) | mode=colour ms, same-run "
+        "baseline (median / p95) | difference of medians | object results (min-max) | "
+        "target < 150 ms median |"
+    )
+    print("|---|---:|---:|---:|---:|---|")
+    for name, t in uploads.items():
+        share = len(pop.visible[name]) / n
+        obj_med, obj_p95 = fmt(t.object_ms)
+        col_med, col_p95 = fmt(t.colour_ms)
+        diff = np.median(t.object_ms) - np.median(t.colour_ms)
+        verdict = "met" if np.median(t.object_ms) < 150 else "NOT met"
+        print(
+            f"| {name} ({share:.1%}) | {obj_med} / {obj_p95} | {col_med} / {col_p95} | "
+            f"{diff:.1f} | {min(t.found)}-{max(t.found)} | {verdict} |"
+        )
 
 
 if __name__ == "__main__":
