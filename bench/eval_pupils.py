@@ -133,7 +133,12 @@ def eyelid_centres(face: FoundFace | None) -> Eyes:
 def sweep_grid() -> list[EyeRecipe]:
     """The recipes compared. Also measured once (2026-11-30) and left out of the grid: a second
     mesh pass on a crop from the first mesh's landmarks, and mixing in the eyelid contour's
-    centre (weight 0.25); neither helped on half A."""
+    centre (weight 0.25); neither helped on half A. Measured 2026-11-30 18:10 UTC and left out:
+    averaging the iris model over crop scales (2.5/3.0/3.5, 2.8/3.0/3.2, 2.6/3.0/3.4, 2.8/3.2,
+    3.0/3.5: A 0.70-0.72 within 0.05 vs 0.741 for 3.0 alone) and over crop centres shifted by
+    0.03/0.05/0.10 of the corner distance (best: 5 crops at 0.05, A 0.741 / 0.926 vs 0.741 /
+    0.907, but B 0.780 / 0.983 vs 0.780 / 1.000, all unchanged at 0.761 / 0.956, 3.5x the
+    iris time)."""
     grid = itertools.product(
         (0.0, 0.5),  # pixel_offset
         ((2.3,), (2.8,), (3.0,), (3.2,)),  # iris crop scales
