@@ -34,7 +34,7 @@ def similar_page(request: HttpRequest, pk: int) -> HttpResponse:
         "selectable": request.user.is_authenticated,
     }
     try:
-        context["matches"] = labelled(queries.similar_to_photo(photo, request.user, PAGE_RESULTS))
+        context.update(by_likeness(queries.similar_to_photo(photo, request.user, PAGE_RESULTS)))
     except queries.QueryError as exc:  # not processed yet: the page says so in place
         context["error"] = exc.message
     return render(request, "search/similar.html", context)
@@ -93,6 +93,14 @@ def labelled(matches: list[Match]) -> list[Result]:
     return [Result(match.photo, similarity_word(match.score)) for match in matches]
 
 
+def by_likeness(matches: list[Match]) -> dict[str, list[Result]]:
+    """Photo-to-photo matches split where the words stop: "matches" have a similarity word,
+    "less_alike" (the nearest of the rest, still most similar first) have none."""
+    results = labelled(matches)
+    cut = next((i for i, result in enumerate(results) if not result.label), len(results))
+    return {"matches": results[:cut], "less_alike": results[cut:]}
+
+
 def _search_by_image(request: HttpRequest) -> dict[str, object]:
     """Both questions at once: photos of the same subject, then photos of similar colours."""
     upload = single_upload(request, what="an image to search with")
@@ -101,7 +109,7 @@ def _search_by_image(request: HttpRequest) -> dict[str, object]:
     colour = queries.similar_to_image(query, request.user, PAGE_RESULTS + len(same), "colour")
     found: dict[str, object] = {
         "same_subject": [Result(m.photo, SAME_SUBJECT) for m in same],
-        "matches": labelled(queries.excluding(colour, same, PAGE_RESULTS)),
+        **by_likeness(queries.excluding(colour, same, PAGE_RESULTS)),
         "query_thumb": "data:image/jpeg;base64,"
         + base64.b64encode(encode_image(query.thumbnail, "JPEG", quality=80)).decode(),
     }

@@ -46,6 +46,15 @@ def test_the_results_page_lists_photos(login, alice, photos):
     assert html.count('class="tile"') == 3
 
 
+def test_results_without_a_similarity_word_come_under_less_alike(login, alice, photos, add_photo):
+    copy = add_photo(alice, data=images.jpeg(seed=0, quality=55), title="pic-copy")
+    process_photo(copy.pk)
+    html = login(alice).get(f"/photos/{photos[0].pk}/similar/").content.decode()
+    close, rest = html.split('id="less-alike"')
+    assert "pic-copy" in close and "Near-identical" in close
+    assert all(f"pic-{s}" in rest for s in (1, 2, 3)) and "tile-label" not in rest
+
+
 def test_search_by_image_page(login, alice, photos):
     upload = SimpleUploadedFile("query.jpg", images.jpeg(seed=2), "image/jpeg")
     response = login(alice).post("/search/", {"image": upload})
