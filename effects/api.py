@@ -1,4 +1,5 @@
-"""Variants API: /api/photos/{id}/variants/ and /api/variants/{id}/.
+"""Variants API: /api/photos/{id}/variants/, /api/variants/{id}/ and
+/api/variants/{id}/save-as-photo/.
 
 A variant is seen by whoever may see every photo it is made from (Variant.objects.visible_to);
 only the owner makes or deletes them.
@@ -18,12 +19,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from effects.actions import delete_variant, request_variant
+from effects.copies import save_as_photo
 from effects.models import Variant
 from effects.spec import EFFECT_NAMES, EffectSpec, SpecError, parse_spec, request_json_schema
+from focal.auth import signed_in_user
 from focal.parsers import JSONParser
 from focal.schema import errors
-from gallery.api import AbsoluteUrls
-from gallery.models import Photo
+from focal.serializers import RejectUnknownFields
+from gallery.api import AbsoluteUrls, UploadedPhotoSerializer
+from gallery.models import Photo, Visibility
 
 
 class VariantSerializer(AbsoluteUrls, serializers.ModelSerializer[Variant]):
@@ -153,3 +157,42 @@ class VariantView(APIView):
         variant = self.get_object(request, pk)
         delete_variant(request.user, variant)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SaveAsPhotoSerializer(RejectUnknownFields):
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices,
+        required=False,
+        help_text="Who sees the new photo (default private; public waits for review). Given, "
+        "it applies to a copy saved before too.",
+    )
+
+
+@extend_schema(tags=["effects"])
+class VariantSaveAsPhotoView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=SaveAsPhotoSerializer,
+        responses={201: UploadedPhotoSerializer, 200: UploadedPhotoSerializer},
+        extensions=errors(409, 410),
+        description="Save a ready variant as a new photo of yours (owner only), made from the "
+        "variant's image as an upload would be: processed, indexed, and reviewed when public. "
+        "The copy carries no metadata of the original (no GPS position, camera or date), and "
+        "the original is not changed. 201 with the new photo; 200 with the photo saved from "
+        "this variant before (`duplicate`: true). 409 while the variant is not ready; 410 "
+        "when its file is gone.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        variant = get_object_or_404(
+            Variant.objects.visible_to(request.user).select_related("photo"), pk=pk
+        )
+        body = SaveAsPhotoSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        added = save_as_photo(
+            signed_in_user(request), variant, visibility=body.validated_data.get("visibility")
+        )
+        context = {"request": request, "duplicate": added.duplicate}
+        data = UploadedPhotoSerializer(added.photo, context=context).data
+        return Response(data, status=status.HTTP_200_OK if added.duplicate else 201)

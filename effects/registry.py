@@ -79,6 +79,12 @@ class Effect:
     one_of: tuple[str, ...] = ()
     one_of_reason: str = ""  # what to say when not exactly one of them is given
     needs: frozenset[str] = frozenset()
+    # How the title of a photo saved from a variant names the effect: "Beach (faces hidden)".
+    copy_words: str = ""
+
+    @property
+    def copy_suffix(self) -> str:
+        return f"({self.copy_words or self.title.lower()})"
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -316,6 +322,7 @@ EFFECTS: dict[str, Effect] = {
             one_of_reason="give exactly one of: a direction (left, right, up, down) or a point "
             "[x, y] to look toward",
             needs=_FACES,
+            copy_words="eyes moved",
         ),
         Effect(
             "hide_faces",
@@ -323,6 +330,7 @@ EFFECTS: dict[str, Effect] = {
             (HIDE_STYLE, HIDE_WHICH),
             _hide_faces,
             needs=_FACES,
+            copy_words="faces hidden",
         ),
     )
 }

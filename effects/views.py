@@ -13,13 +13,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from effects.actions import delete_variant, request_variant
+from effects.copies import save_as_photo
 from effects.models import Variant
 from effects.registry import EFFECTS
 from effects.spec import parse_spec
 from focal.auth import AuthenticatedHttpRequest, request_user
+from focal.usererror import UserError
 from gallery import files
-from gallery.actions import title_from_filename
-from gallery.models import Photo
+from gallery.actions import AddedPhoto, title_from_filename
+from gallery.models import Moderation, Photo, Visibility
 
 
 def variant_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
@@ -77,3 +79,32 @@ def variant_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     delete_variant(request.user, variant)
     messages.success(request, "Variant deleted.")
     return redirect(f"{photo.get_absolute_url()}#effects")
+
+
+@login_required
+@require_POST
+def variant_save_as_photo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The form of a ready variant: save it as a new photo (private unless asked), then open it."""
+    variant = get_object_or_404(
+        Variant.objects.visible_to(request.user).select_related("photo"), pk=pk
+    )
+    visibility = request.POST.get("visibility") or None
+    if visibility is not None and visibility not in Visibility.values:
+        raise UserError("Choose who sees the new photo: private or public.", code="invalid")
+    added = save_as_photo(request.user, variant, visibility=visibility)
+    messages.success(request, saved_message(added))
+    return redirect(added.photo)
+
+
+def saved_message(added: AddedPhoto) -> str:
+    photo = added.photo
+    said = (
+        f"This effect was saved before, as “{photo.display_title}”."
+        if added.duplicate
+        else (f"Saved as a new photo, “{photo.display_title}”.")
+    )
+    if photo.visibility == Visibility.PRIVATE:
+        return f"{said} Only you can see it."
+    if photo.moderation == Moderation.APPROVED:
+        return f"{said} Everyone can see it."
+    return f"{said} Everyone will see it once a moderator approves it."

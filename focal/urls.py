@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from duplicates import api as duplicates_api
-from effects.api import PhotoVariantsView, VariantView
+from effects.api import PhotoVariantsView, VariantSaveAsPhotoView, VariantView
 from faces.api import FaceExportView, FaceView, PhotoFacesView
 from focal import accounts
 from gallery import organise_api
@@ -80,6 +80,11 @@ urlpatterns = [
     path("api/uploads/<uuid:pk>/", UploadView.as_view(), name="api-upload"),
     path("api/photos/<int:pk>/variants/", PhotoVariantsView.as_view(), name="api-variants"),
     path("api/variants/<int:pk>/", VariantView.as_view(), name="api-variant"),
+    path(
+        "api/variants/<int:pk>/save-as-photo/",
+        VariantSaveAsPhotoView.as_view(),
+        name="api-variant-save-as-photo",
+    ),
     path("api/photos/<int:pk>/faces/", PhotoFacesView.as_view(), name="api-photo-faces"),
     path("api/faces/export", FaceExportView.as_view(), name="api-faces-export"),
     path("api/faces/<int:pk>/", FaceView.as_view(), name="api-face"),

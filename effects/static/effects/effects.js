@@ -12,6 +12,7 @@
   const frame = document.getElementById("frame");
   const photo = document.getElementById("photo-image");
   const variantUrl = (id) => panel.dataset.variantApi.replace(/0\/$/, `${id}/`);
+  const saveUrl = (id) => panel.dataset.saveApi.replace(/\/0\//, `/${id}/`);
   const csrf = document.querySelector("[name=csrfmiddlewaretoken]")?.value || "";
   // Button value -> [effect, fields it sends], and how each field is sent (number or text):
   // effects.views.FORM_ACTIONS and FORM_KINDS, from the effects table, rendered by the page.
@@ -71,7 +72,8 @@
     return compare;
   }
 
-  function show(variant) {
+  // scroll: on a phone, bring the photo (where the result is shown) into view.
+  function show(variant, scroll = true) {
     const view = compareView();
     if (!view) return;
     setTapping(false);
@@ -86,7 +88,7 @@
     for (const item of list.querySelectorAll(".variant")) {
       item.classList.toggle("current", item.dataset.variant === String(variant.id));
     }
-    if (narrow.matches) stage.scrollIntoView({ behavior: "smooth", block: "start" });
+    if (scroll && narrow.matches) stage.scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
   function hideCompare() {
@@ -109,32 +111,88 @@
     const thumb = variant.image_url
       ? `<img src="${escape(variant.image_url)}" alt="" class="variant-thumb">`
       : `<span class="variant-thumb placeholder">${escape(STATUS[variant.status])}</span>`;
+    const save = variant.status === "ready"
+      ? `<button type="button" class="link small" data-save="${variant.id}">Save as a new photo</button>` : "";
     const remove = form
-      ? `<button type="button" class="link small" data-delete="${variant.id}">Delete</button>` : "";
+      ? `<div class="variant-actions">${save}<button type="button" class="link small" data-delete="${variant.id}">Delete</button></div>` : "";
     item.innerHTML = `<a href="${escape(variant.image_url || "#effects")}" data-show="${variant.id}" aria-label="Show ${escape(variant.summary)}">${thumb}</a>
       <div class="variant-label"><strong>${escape(variant.title)}</strong> ${escape(variant.details)}
       <span class="badge ${escape(variant.status)}">${escape(STATUS[variant.status])}</span>
       ${variant.status === "failed" ? `<div class="error">${escape(variant.error)}</div>` : ""}</div>${remove}`;
   }
 
-  async function follow(id) {
+  // Where progress and outcomes are told (`report`, say() by default) and whether showing the
+  // result may scroll the page: the "Hide faces first?" offer tells its own, in place.
+  const HERE = { report: say, scroll: true };
+
+  // The variant once it has rendered; null when it failed (the reason was reported).
+  function finished(variant, { report, scroll }) {
+    if (variant.status === "ready") { report(""); show(variant, scroll); return variant; }
+    report(`${escape(variant.summary)}: ${escape(variant.error)}`, "error");
+    return null;
+  }
+
+  async function follow(id, how = HERE) {
     // Poll until the variant is ready or failed, showing progress meanwhile.
     for (let attempt = 0; attempt < 900; attempt++) {
       let variant;
       try {
         const response = await fetch(variantUrl(id), { headers: { Accept: "application/json" }, credentials: "same-origin" });
-        if (!response.ok) { say("Could not check on the rendering; reload the page.", "error"); return; }
+        if (!response.ok) { how.report("Could not check on the rendering; reload the page.", "error"); return null; }
         variant = await response.json();
       } catch (_) { await new Promise((r) => setTimeout(r, 1500)); continue; }
       remember(variant);
-      if (variant.status === "ready") { say(""); show(variant); return; }
-      if (variant.status === "failed") { say(`${escape(variant.summary)}: ${escape(variant.error)}`, "error"); return; }
-      say(`<span class="badge ${variant.status}">${STATUS[variant.status]}</span> ${escape(variant.summary)}… <progress aria-label="Rendering"></progress>`);
+      if (variant.status === "ready" || variant.status === "failed") return finished(variant, how);
+      how.report(`<span class="badge ${variant.status}">${STATUS[variant.status]}</span> ${escape(variant.summary)}… <progress aria-label="Rendering"></progress>`);
       await new Promise((r) => setTimeout(r, 700));
     }
+    how.report("The rendering is taking very long; reload the page to see whether it finished.", "error");
+    return null;
+  }
+
+  // POST to the API; the answer's JSON, or null after reporting why it failed.
+  async function post(url, body, report) {
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify(body),
+      });
+      const data = await response.json().catch(() => ({}));
+      if (response.ok) return data;
+      report(escape(data.error?.message || `The request failed (${response.status}).`), "error");
+    } catch (_) {
+      report("The server could not be reached; check your connection and try again.", "error");
+    }
+    return null;
+  }
+
+  // Save a ready variant as a photo of its own (private unless `visibility` says otherwise).
+  function saveAsPhoto(id, report, visibility) {
+    return post(saveUrl(id), visibility ? { visibility } : {}, report);
+  }
+
+  function whoSees(photo) {
+    if (photo.visibility === "private") return "Only you can see it.";
+    if (photo.moderation === "approved") return "Everyone can see it.";
+    return "Everyone will see it once a moderator approves it.";
   }
 
   panel.addEventListener("click", async (event) => {
+    const save = event.target.closest("[data-save]");
+    if (save) {
+      event.preventDefault();
+      save.disabled = true;
+      say(`Saving as a new photo… <progress aria-label="Saving"></progress>`);
+      const photo = await saveAsPhoto(save.dataset.save, say);
+      save.disabled = false;
+      if (photo) {
+        const what = photo.duplicate ? "Saved before as" : "Saved as a new photo:";
+        say(`${what} <a href="${escape(photo.page_url)}">${escape(photo.title)}</a>. ${whoSees(photo)}`, "success");
+      }
+      return;
+    }
     const remove = event.target.closest("[data-delete]");
     if (remove) {
       event.preventDefault();
@@ -265,44 +323,74 @@
     return value;
   }
 
-  async function makeVariant(action) {
-      setTapping(false);
-      const [effect, fields] = ACTIONS[action];
-      const body = { effect };
-      for (const name of fields) {
-        const field = form.elements[name];
-        if (field && field.value !== "") body[name] = fieldValue(name, field.value);
-      }
-      say(`Starting… <progress aria-label="Rendering"></progress>`);
-      try {
-        const response = await fetch(panel.dataset.variantsApi, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
-          body: JSON.stringify(body),
-        });
-        const data = await response.json().catch(() => ({}));
-        if (!response.ok) { say(escape(data.error?.message || `The request failed (${response.status}).`), "error"); return; }
-        remember(data);
-        if (data.status === "ready") { say(""); show(data); } else if (data.status === "failed") {
-          say(`${escape(data.summary)}: ${escape(data.error)}`, "error");
-        } else follow(data.id);
-      } catch (_) {
-        say("The server could not be reached; check your connection and try again.", "error");
-      }
+  // Ask for the variant of the form's current choices; the variant once rendered, or null.
+  async function makeVariant(action, how = HERE) {
+    setTapping(false);
+    const [effect, fields] = ACTIONS[action];
+    const body = { effect };
+    for (const name of fields) {
+      const field = form.elements[name];
+      if (field && field.value !== "") body[name] = fieldValue(name, field.value);
+    }
+    how.report(`Starting… <progress aria-label="Rendering"></progress>`);
+    const data = await post(panel.dataset.variantsApi, body, how.report);
+    if (!data) return null;
+    remember(data);
+    if (data.status === "ready" || data.status === "failed") return finished(data, how);
+    return follow(data.id, how);
   }
 
-  // Going public: offer to make a copy with the faces hidden first.
+  // Going public: offer to make a copy with every face blurred and to share that copy instead,
+  // while this photo keeps the visibility it has. Everything happens in the offer itself, next
+  // to the choice the person is making (on a phone the effects panel is screens away).
   const offer = document.getElementById("hide-faces-offer");
   const visibility = document.querySelector("#edit select[name=visibility]");
   if (offer && visibility && form && ACTIONS.hide_faces) {
     const was = visibility.value;
-    visibility.addEventListener("change", () => { offer.hidden = !(visibility.value === "public" && was !== "public"); });
-    offer.querySelector("button").addEventListener("click", () => {
+    const intro = document.getElementById("offer-intro");
+    const hideButton = document.getElementById("offer-hide");
+    const offerStatus = document.getElementById("offer-status");
+    const copyBox = document.getElementById("offer-copy");
+    const shareButton = document.getElementById("offer-share");
+    const tell = (html, cls = "") => { offerStatus.innerHTML = html ? `<p class="${cls}">${html}</p>` : ""; };
+    let copy = null;  // the hide-faces variant, once ready
+    let shared = false;
+    visibility.addEventListener("change", () => {
+      offer.hidden = !(visibility.value === "public" && was !== "public");
+      if (!offer.hidden && shared) {  // Everyone again after sharing the copy: offer afresh
+        shared = false;
+        tell("");
+        intro.hidden = false;
+      }
+    });
+    hideButton.addEventListener("click", async () => {
       form.elements.style.value = "blur";
       form.elements.faces.value = "all";
-      makeVariant("hide_faces");
-      panel.scrollIntoView({ behavior: "smooth", block: "start" });
+      hideButton.disabled = true;
+      copyBox.hidden = true;
+      copy = await makeVariant("hide_faces", { report: tell, scroll: false });
+      hideButton.disabled = false;
+      if (!copy) return;
+      document.getElementById("offer-thumb").src = copy.image_url;
+      document.getElementById("offer-thumb-link").href = copy.image_url;
+      intro.hidden = true;
+      copyBox.hidden = false;
+      shareButton.disabled = false;
+      shareButton.focus({ preventScroll: true });
+    });
+    shareButton.addEventListener("click", async () => {
+      if (!copy) return;
+      shareButton.disabled = true;
+      tell(`Sharing the copy… <progress aria-label="Sharing"></progress>`);
+      const photo = await saveAsPhoto(copy.id, tell, "public");
+      shareButton.disabled = false;
+      if (!photo) return;
+      // This photo keeps its visibility: a later "Save changes" must not share it after all.
+      visibility.value = was;
+      shared = true;
+      copyBox.hidden = true;
+      tell(`Shared a copy with the faces hidden: <a href="${escape(photo.page_url)}">${escape(photo.title)}</a>. `
+        + `${whoSees(photo)} This photo stays private.`, "success");
     });
   }
 
