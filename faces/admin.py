@@ -1,10 +1,15 @@
 """Faces in the admin: what the detector found, what people corrected, and scans that failed.
 
 Read-only: pupils are corrected on the photo page and the labelling page, by the photo's owner.
+Delete permission stays Django's own, because deleting a photo in the admin deletes its faces
+with it (the admin refuses a cascade into a model it may not delete); faces have no delete
+action of their own here.
 Moderators (staff who are not superusers) see the faces of public photos only, as for photos.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -23,8 +28,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         rows = super().get_queryset(request)
