@@ -149,6 +149,25 @@ def _kept_message(group: Group, keeper: Photo, trashed: list[int]) -> str:
     return message
 
 
+def keep_apart(owner_id: int, one: int, other: int) -> None:
+    """Never propose these two photos as duplicates (a copy made on purpose from the other, as
+    effects.copies does): their pair is stored dismissed, found or not, so the finder neither
+    verifies nor proposes it. Unlike "Not duplicates" there is nothing to undo."""
+    first, second = sorted((one, other))
+    Pair.objects.update_or_create(
+        first_id=first,
+        second_id=second,
+        defaults={"dismissed": True},
+        create_defaults={
+            "owner_id": owner_id,
+            "score": 0.0,
+            "inliers": 0,
+            "coverage": 0.0,
+            "dismissed": True,
+        },
+    )
+
+
 def not_duplicates(user: User, photo_ids: list[int]) -> Outcome:
     """The photos shown as a group are not duplicates: never propose these pairs again."""
     group = _group(user, photo_ids)

@@ -20,6 +20,7 @@ import os
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 
+from duplicates.resolving import keep_apart
 from effects.models import Variant
 from effects.registry import EFFECTS
 from focal.usererror import UserError
@@ -90,6 +91,8 @@ def save_as_photo(user: User, variant: Variant, *, visibility: str | None = None
             title=copy_title(variant),
             visibility=visibility or Visibility.PRIVATE,
         )
+    if added.photo.pk != photo.pk:  # a copy of the photo is not a duplicate to clear away
+        keep_apart(photo.owner_id, photo.pk, added.photo.pk)
     if added.duplicate and visibility is not None and added.photo.visibility != visibility:
         set_visibility(user, added.photo, visibility)
     log.info(

@@ -12,6 +12,8 @@ from django.test import Client
 from django.utils import timezone
 from PIL import ExifTags, Image
 
+from duplicates.finding import find_for
+from duplicates.groups import groups_of
 from effects.copies import copy_title, save_as_photo
 from effects.models import Variant
 from effects.rendering import render_variant
@@ -96,6 +98,11 @@ def test_the_copy_has_the_variants_pixels_and_none_of_the_originals_metadata(ali
     assert Face.objects.filter(photo=copy).count() == 0
     photo.refresh_from_db()
     assert photo.visibility == "private" and photo.status == Status.READY  # untouched
+    # The copy matches its original as a duplicate would (appearance 0.997 measured), but
+    # keeping one of them must not be proposed: that could trash the shared copy.
+    find_for(copy.pk)
+    find_for(photo.pk)
+    assert groups_of(alice) == []
 
 
 def test_a_public_copy_waits_for_review_and_the_original_stays_private(api, alice, bob, ready):
