@@ -25,7 +25,14 @@ def test_the_owner_sees_the_portrait_button_and_subject_choices(login, alice, ad
 def test_others_see_no_controls(login, alice, bob, add_photo):
     photo = add_photo(alice, visibility="public", moderation=Moderation.APPROVED)
     page = login(bob).get(f"/photos/{photo.pk}/").content.decode()
-    assert 'id="effect-form"' not in page and "No effects made of this photo yet" in page
+    # Nothing made yet: no empty effects box, and no empty same-subject box either.
+    assert 'id="effect-form"' not in page and 'id="effects"' not in page
+    assert 'id="same-subject"' not in page and 'id="similar"' in page
+    Variant.objects.create(
+        photo=photo, effect="portrait", spec="portrait:subject=auto,blur=50", status="ready"
+    )
+    page = login(bob).get(f"/photos/{photo.pk}/").content.decode()
+    assert 'id="effects"' in page and 'id="effect-form"' not in page
 
 
 def test_the_form_makes_a_portrait_with_the_chosen_options(login, alice, add_photo):
