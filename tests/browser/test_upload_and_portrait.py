@@ -118,6 +118,13 @@ def test_one_click_portrait_then_compare_before_and_after(
     page.wait_for_selector("#effect-status progress", state="attached")
     page.wait_for_selector(".compare-after:not([hidden])", timeout=60_000)
     wait_until(page, "() => document.getElementById('compare-after').naturalWidth > 0")
+    # On a phone the panel is below the photo: the page scrolls back up to show the result.
+    wait_until(page, """async () => {
+      const top = () => document.getElementById('compare-after').getBoundingClientRect().top;
+      const before = top();
+      await new Promise((done) => setTimeout(done, 200));
+      return before === top() && before >= 0 && before < innerHeight / 2;
+    }""")
     rows = page.locator("#variant-list .variant")
     assert rows.count() == 1
     label = rows.first.inner_text()

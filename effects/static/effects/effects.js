@@ -57,7 +57,7 @@
     download.id = "compare-download";
     download.textContent = "Download effect";
     const matte = document.createElement("a");
-    matte.className = "small";
+    matte.className = "button secondary small";
     matte.id = "compare-matte";
     matte.target = "_blank";
     matte.rel = "noopener";
