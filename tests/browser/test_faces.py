@@ -187,11 +187,44 @@ def test_the_labelling_page_works_with_the_keyboard_alone(astronaut, open_page, 
     assert page.evaluate("() => window.__cspViolations") == []
 
 
+def test_the_labelling_buttons_give_the_focus_back_and_the_end_says_all_done(
+    astronaut, open_page, live_server
+):
+    page = open_page("desktop", "alice")
+    page.goto(f"{live_server.url}/faces/label/")
+    wait_until(page, "() => document.getElementById('label-image').complete")
+    assert page.is_visible(".label-keys")  # a keyboard and a mouse: the shortcuts show
+    page.keyboard.press("Space")
+    page.click("#label-undo")  # the focus goes back to the face: Space places, not undoes
+    assert page.evaluate("() => document.activeElement.id") == "label-view"
+    page.keyboard.press("Space")
+    assert page.inner_text("#label-step").startswith("Click or tap the right pupil")
+    # Skip on the only face: the end, with a way back to the photos and to the face.
+    page.click("#label-skip")
+    page.wait_for_selector("#label-done h2:has-text('All done')")
+    assert page.is_hidden("#label-view")
+    assert page.evaluate("() => document.activeElement.id") == "label-done"
+    assert page.inner_text("#label-progress") == "Done: the only face"
+    assert page.is_disabled("#label-next") and page.is_disabled("#label-skip")
+    assert page.get_attribute("#label-done a", "href") == "/"
+    screenshot(page, "label-done-desktop")
+    page.keyboard.press("PageUp")
+    assert page.is_visible("#label-view") and page.is_hidden("#label-done")
+    assert page.evaluate("() => document.activeElement.id") == "label-view"
+    page.keyboard.press("PageDown")
+    page.wait_for_selector("#label-done:not([hidden])")
+    page.click("#label-again")
+    assert page.inner_text("#label-progress").startswith("Face 1 of 1")
+    assert page.evaluate("() => document.activeElement.id") == "label-view"
+    assert page.evaluate("() => window.__cspViolations") == []
+
+
 def test_the_labelling_page_takes_taps_on_a_phone(astronaut, open_page, live_server):
     page = open_page("phone", "alice")
     page.goto(f"{live_server.url}/faces/label/")
     wait_until(page, "() => document.getElementById('label-image').complete")
     screenshot(page, "label-phone")
+    assert page.is_hidden(".label-keys")  # no keyboard shortcuts on a touch screen
     point = """([x, y]) => {
         const r = document.getElementById('label-canvas').getBoundingClientRect();
         return [r.left + x / 512 * r.width, r.top + y / 512 * r.height]; }"""
@@ -199,6 +232,8 @@ def test_the_labelling_page_takes_taps_on_a_phone(astronaut, open_page, live_ser
     page.touchscreen.tap(*page.evaluate(point, [205, 100]))
     page.click("#label-next")
     page.wait_for_selector("#label-step:has-text('Saved')")
+    page.wait_for_selector("#label-done:not([hidden])")  # it was the only face
+    screenshot(page, "label-done-phone")
     astronaut.refresh_from_db()
     assert astronaut.left_eye == pytest.approx((250, 105), abs=1)
     assert astronaut.right_eye == pytest.approx((205, 100), abs=1)

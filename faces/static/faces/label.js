@@ -2,6 +2,7 @@
 // subject's left pupil, then the right; or move the cross with the arrow keys and press Space.
 // Backspace undoes the last pupil, Enter saves and goes to the next face, Page Up/Down go back
 // and forth without saving. Saved through PATCH /api/faces/{id}/ (the face becomes "corrected").
+// After the last face the page says so and links back; Page Up (or Previous) returns to it.
 (() => {
   "use strict";
   const tool = document.getElementById("label-tool");
@@ -16,6 +17,8 @@
   const progress = document.getElementById("label-progress");
   const photoLink = document.getElementById("label-photo");
   const stepText = document.getElementById("label-step");
+  const doneBox = document.getElementById("label-done");
+  const faceButtons = ["label-undo", "label-skip", "label-next"].map((id) => document.getElementById(id));
   const SIDES = ["left", "right"];
   const MARGIN = 0.45; // around the face box, as a share of its size
 
@@ -25,6 +28,7 @@
   let region = null; // the part of the photo shown: { x, y, size, scale }
   let markers = {};
   let busy = false;
+  let done = false; // past the last face: the "all done" box shows instead of the face
 
   function faceUrl(id) { return tool.dataset.faceApi.replace(/\/0\/$/, `/${id}/`); }
   const round = (v) => Math.round(v * 100) / 100;
@@ -90,6 +94,7 @@
   }
 
   function open(newIndex, message = "") {
+    showDone(false);
     index = Math.min(queue.length - 1, Math.max(0, newIndex));
     placed = [];
     const face = queue[index];
@@ -144,14 +149,35 @@
         busy = false;
       }
     }
-    if (index === queue.length - 1) {
-      placed = [];
-      drawMarkers();
-      stepText.textContent = `${saving ? "Saved. " : ""}That was the last face. Page Up goes back.`;
-      progress.textContent = `Face ${index + 1} of ${queue.length}: done`;
-      return;
-    }
-    open(index + 1, saving ? "Saved." : "");
+    next(saving ? "Saved." : "");
+  }
+
+  // The next face, or past the last one the end of the queue.
+  function next(message = "") {
+    if (index < queue.length - 1) open(index + 1, message);
+    else finish(message);
+  }
+
+  function showDone(on) {
+    done = on;
+    view.hidden = on;
+    doneBox.hidden = !on;
+    for (const button of faceButtons) button.disabled = on;
+  }
+
+  function finish(message) {
+    placed = [];
+    showDone(true);
+    const all = queue.length === 1 ? "the only face" : `all ${queue.length} faces`;
+    progress.textContent = `Done: ${all}`;
+    stepText.textContent = `${message ? `${message} ` : ""}That was the last face: Previous goes back to it.`;
+    doneBox.focus({ preventScroll: true });
+  }
+
+  // After a button the focus goes back to the face, so Space places a pupil and does not press
+  // the button again; at the end it goes to the "all done" box.
+  function refocus() {
+    (done ? doneBox : view).focus({ preventScroll: true });
   }
 
   view.addEventListener("click", (event) => {
@@ -162,16 +188,33 @@
     view.focus({ preventScroll: true });
   });
 
-  document.getElementById("label-prev").addEventListener("click", () => open(index - 1));
-  document.getElementById("label-skip").addEventListener("click", () => open(index + 1));
-  document.getElementById("label-undo").addEventListener("click", undo);
-  document.getElementById("label-next").addEventListener("click", saveAndNext);
+  function previous() { open(done ? index : index - 1); }
+  const buttons = {
+    "label-prev": previous,
+    "label-skip": () => next(),
+    "label-undo": undo,
+    "label-next": saveAndNext,
+    "label-again": () => open(index),
+  };
+  for (const [id, action] of Object.entries(buttons)) {
+    document.getElementById(id).addEventListener("click", async () => {
+      await action();
+      refocus();
+    });
+  }
 
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     const onControl = event.target.closest("a, button, input, select, textarea, summary");
     if (onControl && (event.key === "Enter" || event.key === " ")) return; // the control's own
     if (event.target.closest("input, select, textarea")) return;
+    if (done) {
+      if (event.key !== "PageUp") return;
+      previous();
+      view.focus({ preventScroll: true });
+      event.preventDefault();
+      return;
+    }
     const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
     if (moves[event.key]) {
       if (placed.length >= 2) return;
@@ -186,13 +229,13 @@
     } else if (event.key === " ") place(cursorAt);
     else if (event.key === "Backspace") undo();
     else if (event.key === "Enter") saveAndNext();
-    else if (event.key === "PageDown") open(index + 1);
-    else if (event.key === "PageUp") open(index - 1);
+    else if (event.key === "PageDown") next();
+    else if (event.key === "PageUp") previous();
     else return;
     event.preventDefault();
   });
 
-  new ResizeObserver(() => { if (queue.length) layout(); }).observe(view);
+  new ResizeObserver(() => { if (queue.length && !done) layout(); }).observe(view);
   open(index);
   view.focus({ preventScroll: true });
 })();
