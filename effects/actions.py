@@ -71,7 +71,11 @@ def request_variant(user: User, photo: Photo, spec: EffectSpec) -> RequestedVari
                 _check_variant_cap(photo)
             if existing is not None:
                 Variant.objects.filter(pk=existing.pk).update(
-                    status=Status.PENDING, error="", lease_until=new_lease(), lost_runs=0
+                    status=Status.PENDING,
+                    error="",
+                    error_code="",
+                    lease_until=new_lease(),
+                    lost_runs=0,
                 )
                 variant = Variant.objects.get(pk=existing.pk)
             else:

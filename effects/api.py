@@ -49,6 +49,7 @@ class VariantSerializer(AbsoluteUrls, serializers.ModelSerializer[Variant]):
             "details",
             "status",
             "error",
+            "error_code",
             "subject",
             "image_url",
             "mask_url",

@@ -38,6 +38,9 @@ class Variant(models.Model):
     spec = models.CharField(max_length=200)  # effects.spec canonical form: the cache key
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     error = models.CharField(max_length=500, blank=True)
+    # The UserError's code when one stopped the rendering ("no_subject", ...), so a page can
+    # say what to do in its own words; blank otherwise.
+    error_code = models.CharField(max_length=32, blank=True)
     image = models.FileField(max_length=200, blank=True)  # JPEG, or PNG with alpha (cut-out)
     matte = models.FileField(max_length=200, blank=True)  # 8-bit PNG, 255 = subject
     subject = models.CharField(max_length=20, blank=True)  # the VOC class that was used

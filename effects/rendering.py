@@ -131,6 +131,7 @@ def _render_and_record(variant: Variant) -> str:
         current.status = Status.READY
         current.lease_until = None
         current.error = ""
+        current.error_code = ""
         current.timings = timings
         current.render_ms = round((finished - started) * 1000)
         current.save()

@@ -50,7 +50,7 @@ def rerender_face_variants(sender: type[Face], instance: Face, **kwargs: Any) ->
     if not ids:
         return
     Variant.objects.filter(pk__in=ids).update(
-        status=Status.PENDING, error="", lease_until=new_lease(), lost_runs=0
+        status=Status.PENDING, error="", error_code="", lease_until=new_lease(), lost_runs=0
     )
 
     def enqueue() -> None:

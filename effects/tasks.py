@@ -11,6 +11,7 @@ from effects.models import Variant
 from effects.modelstore import ModelsNotInstalled
 from effects.rendering import render_variant as run_render
 from focal.jobs import MAX_RETRIES, run_job
+from focal.usererror import UserError
 from gallery.models import Status
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,14 @@ def _render(variant_id: int) -> str:
     except ModelsNotInstalled as exc:
         # The operator's log names the folder and files; the user gets what to do about it.
         log.error("variant %s: %s", variant_id, exc.message)
-        return mark_failed(variant_id, MODELS_MISSING)
+        return mark_failed(variant_id, MODELS_MISSING, "models_missing")
+    except UserError as exc:
+        # Recorded here rather than by run_job so that the code is kept beside the message.
+        return mark_failed(variant_id, exc.message, exc.code)
 
 
-def mark_failed(variant_id: int, reason: str) -> str:
+def mark_failed(variant_id: int, reason: str, code: str = "") -> str:
     Variant.objects.filter(pk=variant_id).update(
-        status=Status.FAILED, error=reason[:500], lease_until=None
+        status=Status.FAILED, error=reason[:500], error_code=code[:32], lease_until=None
     )
     return "failed"

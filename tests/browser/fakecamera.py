@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -25,16 +26,27 @@ def frame(index: int, frames: int, still: bool = False) -> np.ndarray:
     return cv2.warpAffine(big, shift, (WIDTH, HEIGHT), borderMode=cv2.BORDER_REFLECT)
 
 
-def write_clip(path: Path, frames: int = 30, still: bool = False, noise: float = 0) -> Path:
+def empty_frame(index: int, frames: int, still: bool = False) -> np.ndarray:
+    """A bare wall: a soft grey-beige gradient with nobody and nothing in it (RGB)."""
+    ys, xs = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    level = 150 + 40 * (xs / WIDTH) + 20 * (ys / HEIGHT)
+    return np.clip(np.stack([level + 10, level + 4, level - 8], axis=2), 0, 255).astype(np.uint8)
+
+
+def write_clip(
+    path: Path, frames: int = 30, still: bool = False, noise: float = 0, scene: Any = None
+) -> Path:
     """A 30 fps 640x480 YUV4MPEG2 (4:2:0) clip, the format Chromium's fake camera reads.
 
     `noise`: the standard deviation (in 0..255 levels) of a sensor's noise, new in every frame.
+    `scene`: the function drawing a frame (default the moving astronaut, `frame`).
     """
     rng = np.random.default_rng(0)
+    draw = scene or frame
     with path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F30:1 Ip A1:1 C420jpeg\n".encode())
         for index in range(frames):
-            pixels = frame(index, frames, still)
+            pixels = draw(index, frames, still)
             if noise:
                 grain = rng.normal(0, noise, pixels.shape)
                 pixels = np.clip(pixels + grain, 0, 255).astype(np.uint8)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -228,6 +229,57 @@ def test_the_shutter_adds_the_photo_and_its_effect_becomes_ready(
     assert link.get_attribute("href") == f"/photos/{photo.pk}/?variant={variant.pk}#effects"
     page.click("#camera-result a")
     page.wait_for_url(f"{live_server.url}/photos/{photo.pk}/**")
+
+
+def test_when_nothing_is_found_where_the_preview_pointed_the_server_chooses_the_subject(
+    alice, celery_worker_process, camera_browser, live_server
+):
+    page = camera_page(camera_browser, live_server.url)
+    wait_for_frames(page)
+    sent = []
+
+    def point_at_the_wall(route: Any) -> None:
+        # As if the preview had chosen a spot the server's model sees as background.
+        spec = json.loads(route.request.post_data)
+        if spec["subject"] != "auto":
+            spec["subject"] = {"x": 0.02, "y": 0.02}
+        sent.append(spec["subject"])
+        route.continue_(post_data=json.dumps(spec))
+
+    page.route("**/variants/", point_at_the_wall)
+    page.locator("body").press("Space")
+    page.wait_for_selector("#camera-result a[data-status=ready]", timeout=120_000)
+    assert sent == [{"x": 0.02, "y": 0.02}, "auto"]
+    photo = Photo.objects.get(owner=alice)
+    failed, ready = Variant.objects.filter(photo=photo).order_by("id")
+    assert (failed.status, failed.error_code) == (Status.FAILED, "no_subject")
+    assert (ready.status, ready.subject) == (Status.READY, "person")
+
+
+@pytest.fixture(scope="module")
+def empty_clip(tmp_path_factory) -> Any:
+    folder = tmp_path_factory.mktemp("camera-empty")
+    return fakecamera.write_clip(folder / "wall.y4m", scene=fakecamera.empty_frame)
+
+
+@pytest.mark.parametrize("size", [(1366, 900), (390, 844)])
+def test_a_shot_with_no_subject_is_saved_and_the_camera_says_so_in_its_own_words(
+    alice, celery_worker_process, empty_clip, live_server, size
+):
+    for browser in launch(empty_clip):
+        page = camera_page(browser, live_server.url, size)
+        wait_for_frames(page)
+        page.click("#camera-shutter")
+        message = page.wait_for_selector("#camera-result .camera-error", timeout=120_000)
+        text = message.inner_text()
+        assert "no person, animal or vehicle was recognised" in text
+        assert "click" not in text and "auto" not in text
+        assert page.get_attribute("#camera-result a", "href") == (
+            f"/photos/{Photo.objects.get(owner=alice).pk}/"
+        )
+        variant = Variant.objects.get(photo__owner=alice)
+        assert (variant.status, variant.error_code) == (Status.FAILED, "no_subject")
+        screenshot(page, f"camera-no-subject-{'desktop' if size[0] > 1000 else 'phone'}")
 
 
 def test_a_refused_camera_is_explained(alice, refusing_browser, live_server):

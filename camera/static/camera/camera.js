@@ -348,19 +348,23 @@ async function capture() {
     body.append("title", `Camera ${stamp.toLocaleString()}`);
     say("Uploading…");
     const photo = await api(root.dataset.photosApi, { method: "POST", body });
-    const variant = await api(root.dataset.variantsApi.replace("/0/", `/${photo.id}/`), {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(requested),
-    });
+    const variant = await requestEffect(photo.id, requested);
     const page = root.dataset.photoPage.replace("/0/", `/${photo.id}/`);
     say("Saved to your photos. Rendering the effect…", `${page}?variant=${variant.id}#effects`, variant.id);
-    follow(variant.id, page);
+    follow(variant.id, page, photo.id, requested);
   } catch (error) {
-    say(error.message);
+    say(error.message, null, null, "error");
   } finally {
     shutter.disabled = false;
   }
+}
+
+function requestEffect(photoId, requested) {
+  return api(root.dataset.variantsApi.replace("/0/", `/${photoId}/`), {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(requested),
+  });
 }
 
 async function api(url, options) {
@@ -374,10 +378,12 @@ async function api(url, options) {
   return data;
 }
 
-function say(text, link, variantId) {
+// A line under the shutter, with a link to the photo; tone "error" shows it as a problem.
+function say(text, link, variantId, tone = "") {
   result.replaceChildren();
   const p = document.createElement("p");
   p.textContent = text;
+  if (tone === "error") p.className = "message error camera-error";
   result.append(p);
   if (link) {
     const a = document.createElement("a");
@@ -389,7 +395,12 @@ function say(text, link, variantId) {
   }
 }
 
-async function follow(variantId, page) {
+const NO_SUBJECT = "Saved to your photos without the effect: no person, animal or vehicle was "
+  + "recognised in the shot. Take another with the subject nearer the middle of the picture.";
+
+// Waits for the effect. When the server's matte finds nothing at the point the preview chose
+// (its model differs from the preview's), it is asked once more to choose the subject itself.
+async function follow(variantId, page, photoId, requested) {
   const url = root.dataset.variantApi.replace("/0/", `/${variantId}/`);
   for (let i = 0; i < 300; i++) {
     await new Promise((done) => setTimeout(done, 1000));
@@ -401,7 +412,19 @@ async function follow(variantId, page) {
       return;
     }
     if (variant.status === "failed") {
-      say(`Saved to your photos, but the effect failed: ${variant.error}`, page, variantId);
+      if (variant.error_code === "no_subject" && requested.subject !== "auto") {
+        const again = { ...requested, subject: "auto" };
+        say("Saved to your photos. Nothing recognised at that spot: choosing the subject automatically…", page);
+        let retry;
+        try { retry = await requestEffect(photoId, again); } catch (error) {
+          say(`Saved to your photos, but the effect could not be asked for again: ${error.message}`, page, null, "error");
+          return;
+        }
+        return follow(retry.id, page, photoId, again);
+      }
+      const why = variant.error_code === "no_subject" ? NO_SUBJECT
+        : `Saved to your photos, but the effect failed: ${variant.error}`;
+      say(why, page, variantId, "error");
       return;
     }
   }
