@@ -7,7 +7,8 @@ subject. For every image we compute the matte exactly as the worker does
 (effects.matting.compute_matte) with subject=person and subject=auto, threshold it at 128, and
 report mean IoU and boundary F-measure beside the "classic recipe" measured in the same run:
 DeepLab's label map (257 or 513 model), subject pixels set to 255, bilinear upscale, threshold.
-"before" is the matte as it was until the edge steepening (MATTE_CONTRAST 1), in the same run.
+"before" is the matte without the edge steepening (MATTE_CONTRAST 1, MATTE_CENTRE 0.5), in the
+same run.
 
 Rim: the photo composited over a new background (RIM_BACKGROUND, the effects panel's default
 colour) with the method's matte, against the same composite with the ground-truth mask: the mean
@@ -216,12 +217,14 @@ def contact_sheet(rows: list[tuple[Path, Path]], model_dir: Path, path: Path, co
 
 
 SWEEP: dict[str, list[float]] = {
-    "SELFIE_WEIGHT": [0.4, 0.5, 0.7],
+    "SELFIE_WEIGHT": [0.6, 0.8],
     "GATE_MARGIN": [0.15, 0.4],
     "GUIDE_RADIUS": [0.0025, 0.01],
     "GUIDE_EPS": [1e-4, 1e-2],
     "WORK_SIDE": [384, 512],
     "MATTE_CONTRAST": [1.0, 2.0, 8.0],
+    "MATTE_CENTRE": [0.35, 0.45, 0.5],
+    "TILE_WEIGHT": [0.0, 0.75],
 }
 
 
@@ -258,7 +261,9 @@ def main(argv: list[str] | None = None) -> None:
     maskers: dict[str, Masker] = {
         "classic 257 label map": classic_masker(classic_257, 257, float_input=True),
         "classic 513 label map": classic_masker(classic_513, 513, float_input=False),
-        "focal before, person": product_masker(args.model_dir, "person", MATTE_CONTRAST=1.0),
+        "focal before, person": product_masker(
+            args.model_dir, "person", MATTE_CONTRAST=1.0, MATTE_CENTRE=0.5
+        ),
         "focal subject=person": product_masker(args.model_dir, "person"),
         "focal subject=auto": product_masker(args.model_dir, "auto"),
     }
