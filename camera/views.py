@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import timezone
 
 from effects.modelstore import (
     CAMERA_FILES,
@@ -49,6 +50,8 @@ def camera(request: HttpRequest) -> HttpResponse:
         "model_url": static(f"camera/{SELFIE_LANDSCAPE.name}"),
         "face_model_url": static(f"camera/{FACE_DETECTOR_SHORT.name}"),
         "backgrounds": [(photo, url) for photo, url in backgrounds if url],
+        # Shots are titled with the date as the gallery writes it, in the site's time zone.
+        "time_zone": timezone.get_current_timezone_name(),
     }
     response = render(request, "camera/camera.html", context)
     response["Permissions-Policy"] = PERMISSIONS_POLICY

@@ -10,6 +10,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import cv2
@@ -22,7 +23,7 @@ from effects.models import Variant
 from gallery.models import Photo, Status
 from tests import images
 from tests.browser import fakecamera
-from tests.browser.checks import CHROMIUM, CSP_LISTENER, check_page
+from tests.browser.checks import ARGS, CHROMIUM, CSP_LISTENER, check_page
 from tests.browser.conftest import screenshot, sign_in, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,7 +58,10 @@ def refusing_browser(clip) -> Iterator[Any]:
 
 
 def camera_page(browser: Any, base: str, size: tuple[int, int] = (1366, 900)) -> Any:
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    phone = size[0] < 500  # a touch screen, as on a real phone
+    context = browser.new_context(
+        viewport={"width": size[0], "height": size[1]}, is_mobile=phone, has_touch=phone
+    )
     context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -226,6 +230,9 @@ def test_the_shutter_adds_the_photo_and_its_effect_becomes_ready(
     assert variant.status == Status.READY
     assert variant.spec.startswith("portrait:subject=")
     assert variant.subject == "person"
+    # Titled as the gallery writes dates ("30 November 2026, 19:36"), not in a US format.
+    taken = datetime.strptime(photo.title, "Camera %d %B %Y, %H:%M").replace(tzinfo=UTC)
+    assert abs(taken - photo.created.replace(second=0, microsecond=0)) <= timedelta(minutes=1)
     assert link.get_attribute("href") == f"/photos/{photo.pk}/?variant={variant.pk}#effects"
     page.click("#camera-result a")
     page.wait_for_url(f"{live_server.url}/photos/{photo.pk}/**")
@@ -289,4 +296,41 @@ def test_a_refused_camera_is_explained(alice, refusing_browser, live_server):
         page, "() => !document.getElementById('camera-message').textContent.includes('Starting')"
     )
     assert "Camera access was refused" in message.inner_text()
+    assert "set Camera to Allow" in message.inner_text()
     assert page.locator("#camera-shutter").is_disabled()
+    # The next step: the page offers uploading instead, and no longer talks of the shutter.
+    assert page.get_attribute("#camera-fallback a", "href") == "/upload/"
+    assert page.is_visible("#camera-fallback") and page.is_hidden("#camera-hint")
+
+
+@pytest.mark.parametrize("size", [(1366, 900), (390, 844)])
+def test_with_no_camera_the_page_says_so_and_offers_uploading(alice, live_server, size):
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        args = [*ARGS, "--use-fake-ui-for-media-stream"]  # allowed, but there is no camera
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        page = camera_page(browser, live_server.url, size)
+        page.wait_for_selector("#camera-fallback:not([hidden])")
+        assert "No camera was found" in page.inner_text("#camera-message")
+        page.click("#camera-fallback a")
+        page.wait_for_url(f"{live_server.url}/upload/")
+        page.go_back()
+        page.wait_for_selector("#camera-fallback:not([hidden])")
+        name = "desktop" if size[0] > 1000 else "phone"
+        report = check_page(page, "camera-none", name)
+        screenshot(page, f"camera-none-{name}")
+        assert not report.faults, str(report)
+        browser.close()
+    connections.close_all()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.mark.parametrize("size", [(1366, 900), (390, 844)])
+def test_the_space_bar_is_mentioned_only_where_there_is_a_keyboard(
+    alice, camera_browser, live_server, size
+):
+    page = camera_page(camera_browser, live_server.url, size)
+    assert page.is_visible("#camera-hint")
+    assert page.is_visible(".camera-keys") == (size[0] > 1000)

@@ -18,6 +18,8 @@ const result = document.getElementById("camera-result");
 const blurOutput = document.getElementById("camera-blur-value");
 const hideFaces = document.getElementById("camera-hide-faces");
 const facesNote = document.getElementById("camera-faces-note");
+const hint = document.getElementById("camera-hint");
+const fallback = document.getElementById("camera-fallback");
 const csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
 
 const WORK_WIDTH = 320; // the model sees 256x144; the preview is drawn at twice this
@@ -93,7 +95,7 @@ function allocate(width, height) {
 // --- the camera ---------------------------------------------------------------------------
 async function startCamera() {
   if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
-    show("The camera needs a secure connection: open this site over https (or on localhost).");
+    cannotStart("The camera needs a secure connection: open this site over https (or on localhost).");
     return false;
   }
   stopCamera();
@@ -103,7 +105,7 @@ async function startCamera() {
       video: { facingMode: state.facing, width: { ideal: 1920 }, height: { ideal: 1080 } },
     });
   } catch (error) {
-    show(cameraError(error));
+    cannotStart(cameraError(error));
     return false;
   }
   video.srcObject = state.stream;
@@ -116,6 +118,13 @@ async function startCamera() {
   return true;
 }
 
+// No camera: say why, and offer the way that needs none (uploading).
+function cannotStart(text) {
+  show(text);
+  hint.hidden = true;
+  fallback.hidden = false;
+}
+
 function stopCamera() {
   if (state.stream) for (const track of state.stream.getTracks()) track.stop();
   state.stream = null;
@@ -125,10 +134,10 @@ function cameraError(error) {
   switch (error && error.name) {
     case "NotAllowedError":
     case "SecurityError":
-      return "Camera access was refused. Allow the camera for this site in your browser's settings, then reload the page.";
+      return "Camera access was refused. To allow it, open this site's settings from the icon at the left of the address bar (a lock or a camera), set Camera to Allow, then reload the page.";
     case "NotFoundError":
     case "OverconstrainedError":
-      return "No camera was found on this device.";
+      return "No camera was found on this device. Connect one, then reload the page.";
     case "NotReadableError":
     case "AbortError":
       return "The camera is in use by another program, or could not be started. Close the other program, then reload the page.";
@@ -323,6 +332,18 @@ function spec() {
   return { effect: "colorpop", subject };
 }
 
+// "30 November 2026, 19:36": the gallery's own format ("j F Y, H:i") in the site's time zone,
+// whatever the browser's language.
+function siteDate(date) {
+  const parts = {};
+  const format = new Intl.DateTimeFormat("en-GB", {
+    timeZone: root.dataset.timeZone || undefined, day: "numeric", month: "long", year: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  for (const { type, value } of format.formatToParts(date)) parts[type] = value;
+  return `${parts.day} ${parts.month} ${parts.year}, ${parts.hour}:${parts.minute}`;
+}
+
 function round(value) {
   return Math.round(value * 1000) / 1000;
 }
@@ -345,7 +366,7 @@ async function capture() {
     const stamp = new Date();
     const body = new FormData();
     body.append("image", blob, `camera-${stamp.toISOString().replace(/[:.]/g, "-")}.jpg`);
-    body.append("title", `Camera ${stamp.toLocaleString()}`);
+    body.append("title", `Camera ${siteDate(stamp)}`);
     say("Uploading…");
     const photo = await api(root.dataset.photosApi, { method: "POST", body });
     const variant = await requestEffect(photo.id, requested);
