@@ -155,6 +155,13 @@ def test_the_upload_page_with_a_stopped_upload_and_files_in_progress_looks_right
     big.write_bytes(noise_png(1200, seed=3))
     page.set_input_files("#file-input", str(big))
     wait_for(lambda: Upload.objects.exists(), timeout=30)
+    # The row says how far the file has gone, in per cent and in MB.
+    shown = wait_until(
+        page,
+        """() => (document.querySelector('.upload-item .state').textContent
+                  .match(/^Uploading… \\d+% \\([\\d.]+ of [\\d.]+ MB\\)$/) || [null])[0]""",
+    )
+    assert shown.startswith("Uploading…"), shown
     page.on("dialog", lambda dialog: dialog.accept())
     page.reload()
     page.locator("#resume-note").wait_for()

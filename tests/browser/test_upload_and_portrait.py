@@ -80,6 +80,44 @@ def test_a_bad_file_shows_its_error_in_the_list(
     page.set_input_files("#file-input", [str(bad)])
     page.wait_for_selector("#upload-list .upload-item.error")
     assert "This is not a JPEG, PNG or WebP image." in page.inner_text("#upload-list")
+    # In place of the thumbnail: a warning sign, not a blank square.
+    sign = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.upload-item.error .mini'), '::after')"
+        ".content"
+    )
+    assert sign == '"!"'
+
+
+# Every change to the list: the summary line, and how many rows are still sent or processed.
+WATCH_THE_SUMMARY = """() => {
+  window.__seen = [];
+  const look = () => window.__seen.push([
+    document.getElementById('upload-summary').textContent,
+    document.querySelectorAll('.upload-item:not(.done):not(.error)').length]);
+  new MutationObserver(look).observe(document.getElementById('upload-list'),
+    {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+
+def test_the_same_picture_twice_under_two_names_both_rows_finish_and_the_count_holds(
+    celery_worker_process, live_server, browser_page, django_user_model, tmp_path
+):
+    django_user_model.objects.create_user("alice", password="alice-pass-123")
+    page = browser_page
+    sign_in(page, live_server.url, "alice", "alice-pass-123")
+    data = images.jpeg(1600, 1200, seed=7)
+    paths = [tmp_path / "cat.jpg", tmp_path / "chelsea.jpg"]
+    for path in paths:
+        path.write_bytes(data)
+    page.evaluate(WATCH_THE_SUMMARY)
+    page.set_input_files("#file-input", [str(p) for p in paths])
+    wait_until(page, "() => document.querySelectorAll('.upload-item.done').length === 2")
+    states = page.locator(".upload-item .state").all_inner_texts()
+    assert sorted(states) == ["Added. Open", "Already in your photos. Open"]
+    assert page.inner_text("#upload-summary") == ""
+    seen = page.evaluate("() => window.__seen")
+    # While a row was not finished, the summary never went blank.
+    assert [text for text, open_rows in seen if open_rows and not text] == []
 
 
 def test_one_click_portrait_then_compare_before_and_after(
@@ -119,12 +157,15 @@ def test_one_click_portrait_then_compare_before_and_after(
     page.wait_for_selector(".compare-after:not([hidden])", timeout=60_000)
     wait_until(page, "() => document.getElementById('compare-after').naturalWidth > 0")
     # On a phone the panel is below the photo: the page scrolls back up to show the result.
-    wait_until(page, """async () => {
+    wait_until(
+        page,
+        """async () => {
       const top = () => document.getElementById('compare-after').getBoundingClientRect().top;
       const before = top();
       await new Promise((done) => setTimeout(done, 200));
       return before === top() && before >= 0 && before < innerHeight / 2;
-    }""")
+    }""",
+    )
     rows = page.locator("#variant-list .variant")
     assert rows.count() == 1
     label = rows.first.inner_text()

@@ -25,7 +25,9 @@
   const STORE = `focal.uploads.${account}`;
   const CHOICE = `focal.upload-visibility.${account}`;
   const queue = [];
-  const waiting = new Map(); // photo id -> {li, duplicate}, until processing ends
+  // Photo id -> [{li, duplicate}], until processing ends: two files with the same pixels (a
+  // copy under another name) become one photo, and both rows wait for it.
+  const waiting = new Map();
   const sleepers = new Set();
   let active = 0;
   let pollTimer = null;
@@ -164,7 +166,10 @@
       // The last piece may be empty: it asks the server for the photo (after a retry).
       const end = Math.min(offset + pieceBytes, file.size);
       const start = offset;
-      const sending = (at) => { show(at); setState(li, `Uploading… ${percent(at, file.size)}%`); };
+      const sending = (at) => {
+        show(at);
+        setState(li, `Uploading… ${percent(at, file.size)}% (${megabytes(at, file.size)})`);
+      };
       sending(start);
       const answer = await request("PATCH", url, {
         headers: { "Upload-Offset": String(start), "Content-Type": "application/offset+octet-stream" },
@@ -213,6 +218,13 @@
     return whole ? Math.floor((100 * part) / whole) : 100;
   }
 
+  // "1.2 of 3.4 MB" (or "120 of 340 KB" for small files): how much of the file has gone.
+  function megabytes(part, whole) {
+    const [unit, size] = whole >= 1048576 ? ["MB", 1048576] : ["KB", 1024];
+    const show = (bytes) => (bytes / size).toFixed(unit === "MB" ? 1 : 0);
+    return `${show(part)} of ${show(whole)} ${unit}`;
+  }
+
   // --- The list on the page ---------------------------------------------------------------
   function item(file) {
     const li = document.createElement("li");
@@ -243,8 +255,15 @@
 
   function uploaded(li, id, duplicate) {
     setState(li, duplicate ? "Already in your photos." : "Uploaded. Processing…");
-    waiting.set(id, { li, duplicate });
+    li.querySelector("progress")?.removeAttribute("value"); // sent: now an open-ended wait
+    waiting.set(id, [...(waiting.get(id) || []), { li, duplicate }]);
     schedulePoll();
+  }
+
+  function rowsWaiting() {
+    let rows = 0;
+    for (const entries of waiting.values()) rows += entries.length;
+    return rows;
   }
 
   function showThumb(li, photo) {
@@ -292,21 +311,9 @@
       if (response.ok) {
         const data = await response.json();
         for (const photo of data.results) {
-          const entry = waiting.get(photo.id);
-          if (!entry) continue;
-          const { li, duplicate } = entry;
-          if (photo.status === "ready") {
-            waiting.delete(photo.id);
-            li.querySelector("progress")?.remove();
-            showThumb(li, photo);
-            setState(li, duplicate ? "Already in your photos." : "Added.", "done", photo.page_url);
-          } else if (photo.status === "failed") {
-            waiting.delete(photo.id);
-            li.querySelector("progress")?.remove();
-            setState(li, photo.error || "Processing failed.", "error", photo.page_url);
-          } else if (!duplicate) {
-            setState(li, photo.status === "processing" ? "Processing…" : "Waiting for a worker…");
-          }
+          const entries = waiting.get(photo.id) || [];
+          if (photo.status === "ready" || photo.status === "failed") waiting.delete(photo.id);
+          for (const { li, duplicate } of entries) showOutcome(li, duplicate, photo);
         }
       }
     } catch (_) { /* network blip: try again */ }
@@ -314,9 +321,22 @@
     if (waiting.size) schedulePoll();
   }
 
+  function showOutcome(li, duplicate, photo) {
+    if (photo.status === "ready") {
+      li.querySelector("progress")?.remove();
+      showThumb(li, photo);
+      setState(li, duplicate ? "Already in your photos." : "Added.", "done", photo.page_url);
+    } else if (photo.status === "failed") {
+      li.querySelector("progress")?.remove();
+      setState(li, photo.error || "Processing failed.", "error", photo.page_url);
+    } else if (!duplicate) {
+      setState(li, photo.status === "processing" ? "Processing…" : "Waiting for a worker…");
+    }
+  }
+
   function updateSummary() {
     const sending = queue.length + active;
-    const busy = sending + waiting.size;
+    const busy = sending + rowsWaiting();
     summary.textContent = sending
       ? `${busy} still in progress… Keep this page open until the uploads finish.`
       : busy ? `${busy} still being processed…` : "";
