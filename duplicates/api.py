@@ -37,6 +37,9 @@ class GroupSerializer(serializers.Serializer[Any]):
     suggested = serializers.IntegerField(
         help_text="The photo to keep: most pixels, then the largest file, then the oldest."
     )
+    suggested_reason = serializers.CharField(
+        help_text='Why, in words: "Suggested: more pixels (4000×3000) than photo 2."'
+    )
     score = serializers.FloatField(help_text="The lowest appearance agreement of its pairs, 0..1.")
     photos = PhotoSerializer(many=True)
 
@@ -103,6 +106,7 @@ class DuplicatesView(APIView):
             {
                 "id": g.id,
                 "suggested": g.suggested.pk,
+                "suggested_reason": g.reason,
                 "score": round(g.score, 4),
                 "photos": PhotoSerializer(g.photos, many=True, context=context).data,
             }

@@ -27,12 +27,46 @@ class Group:
     def id(self) -> int:
         return min(photo.pk for photo in self.photos)
 
+    @property
+    def reason(self) -> str:
+        return why_suggested(self.photos, self.suggested)
+
+
+def _keep_order(p: Photo) -> tuple[int, int, object, int]:
+    """Smallest first is kept: most pixels, then the largest file, then the oldest."""
+    return (-(p.width * p.height), -p.byte_size, p.taken_at or p.created, p.pk)
+
 
 def suggested_keeper(photos: list[Photo]) -> Photo:
-    return min(
-        photos,
-        key=lambda p: (-(p.width * p.height), -p.byte_size, p.taken_at or p.created, p.pk),
-    )
+    return min(photos, key=_keep_order)
+
+
+def why_suggested(photos: list[Photo], keeper: Photo) -> str:
+    """Why `keeper` is suggested, naming the others by their place in `photos` (from 1): for
+    each rule of _keep_order in turn, the photos it set the keeper above."""
+    number = {p.pk: i for i, p in enumerate(photos, 1)}
+    pixels = f"{keeper.width}×{keeper.height}"
+    rules = [
+        lambda names: f"more pixels ({pixels}) than {names}",
+        lambda names: f"the same pixels as {names} but a larger file, so less compressed",
+        lambda names: f"the same pixels and file size as {names}, but older",
+        lambda names: f"the same pixels, file size and date as {names}, but added first",
+    ]
+    mine = _keep_order(keeper)
+    clauses = []
+    tied = [p for p in photos if p.pk != keeper.pk]
+    for rule, words in enumerate(rules):
+        beaten = [p for p in tied if _keep_order(p)[rule] != mine[rule]]
+        if beaten:
+            clauses.append(words(_photo_numbers([number[p.pk] for p in beaten])))
+        tied = [p for p in tied if p not in beaten]
+    return f"Suggested: {'; '.join(clauses)}."
+
+
+def _photo_numbers(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"photo {numbers[0]}"
+    return f"photos {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
 
 
 def live_pairs(user: User) -> list[tuple[int, int, int, float]]:

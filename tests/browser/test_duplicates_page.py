@@ -47,6 +47,8 @@ def test_review_with_the_keyboard(size, groups, open_page, live_server):
     report = check_page(page, "duplicates-review", size)
     assert not report.faults, str(report)
     screenshot(page, f"duplicates-review-{size}")
+    why = page.locator("[data-dup-group]:not([hidden]) .dup-why")
+    assert why.is_visible() and why.inner_text().startswith("Suggested: ")
     first = shown_group(page)
     assert page.locator("[data-dup-position]").inner_text() == "1"
 

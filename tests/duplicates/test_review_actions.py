@@ -57,6 +57,8 @@ def test_groups_join_pairs_and_suggest_the_largest(alice, group, api):
     (only,) = body["results"]
     assert sorted(p["id"] for p in only["photos"]) == sorted(ids(*group))
     assert only["suggested"] == big.pk
+    # Photos are numbered oldest first, as on the page: big is 1, small 2, smaller 3.
+    assert only["suggested_reason"] == "Suggested: more pixels (192×128) than photos 2 and 3."
 
 
 def test_keep_trashes_the_others_and_the_keeper_inherits(alice, group, api):
@@ -184,6 +186,11 @@ def test_a_keeper_outside_the_group_is_refused(alice, group, ready_photo, api):
     body = {"photos": ids(*group), "keeper": stranger.pk}
     assert api(alice).post("/api/duplicates/keep/", body, format="json").status_code == 404
     assert not Photo.objects.in_trash_of(alice).exists()
+
+
+def test_the_page_says_why_a_photo_is_suggested(alice, group, login):
+    page = login(alice).get("/duplicates/").content.decode()
+    assert "Suggested: more pixels (192×128) than photos 2 and 3." in page
 
 
 def test_the_page_keeps_and_undoes_without_scripts(alice, group, login):
