@@ -17,7 +17,9 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+SIZES = {"desktop": (1366, 900), "phone": (390, 844), "small-phone": (360, 780)}
+# Apple's and Google's guidance: about 44 CSS px for anything a finger has to hit.
+TAP = 44
 
 # Record every CSP violation the page reports, from the first script on.
 CSP_LISTENER = """
@@ -38,8 +40,9 @@ async (minTile) => {
   const deadline = Date.now() + 5000;
   while ([...document.images].some(i => !i.complete) && Date.now() < deadline)
     await new Promise(r => setTimeout(r, 50));
-  const width = document.scrollingElement.scrollWidth;
-  if (width > innerWidth + 1) faults.push(`horizontal overflow: ${width}px wide in ${innerWidth}px`);
+  // On a phone innerWidth grows to fit content that overflows; the layout viewport does not.
+  const width = document.scrollingElement.scrollWidth, view = document.documentElement.clientWidth;
+  if (width > view + 1) faults.push(`horizontal overflow: ${width}px wide in ${view}px`);
   const shown = (el) => {
     const st = getComputedStyle(el), r = el.getBoundingClientRect();
     return st.display !== "none" && st.visibility !== "hidden" && r.width > 0 && r.height > 0;
@@ -99,3 +102,35 @@ def check_page(page: Any, name: str, size: str) -> PageReport:
     report.faults += serious_axe_violations(page)
     report.faults += [f"CSP: {v}" for v in page.evaluate("window.__cspViolations || []")]
     return report
+
+
+# A finger lands anywhere in a TAP-sized square around a control's centre: every point of that
+# square's cross must reach the control (itself, something inside it, or one of its labels).
+TAP_JS = r"""
+([selector, size]) => {
+  const faults = [];
+  const reach = (el, x, y) => {
+    const hit = document.elementFromPoint(x, y);
+    return hit && (el.contains(hit) || [...(el.labels || [])].some(l => l.contains(hit)));
+  };
+  for (const el of document.querySelectorAll(selector)) {
+    el.scrollIntoView({ block: "center" });
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || getComputedStyle(el).visibility === "hidden") continue;
+    const x = r.left + r.width / 2, y = r.top + r.height / 2, d = size / 2 - 1;
+    const missed = [[0, 0], [-d, 0], [d, 0], [0, -d], [0, d]]
+      .filter(([dx, dy]) => !reach(el, x + dx, y + dy));
+    if (missed.length)
+      faults.push(`${selector} #${[...document.querySelectorAll(selector)].indexOf(el)}: ` +
+        `under ${size}px to tap (${Math.round(r.width)}x${Math.round(r.height)}, missed ${JSON.stringify(missed)})`);
+  }
+  return faults;
+}
+"""
+
+
+def small_tap_targets(page: Any, selector: str, size: int = TAP) -> list[str]:
+    """Controls matching `selector` that a finger could miss (nothing matching is a fault)."""
+    if page.locator(selector).count() == 0:
+        return [f"nothing matches {selector}"]
+    return page.evaluate(TAP_JS, [selector, size])

@@ -36,7 +36,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def open_page(browser, live_server) -> Callable[..., Any]:
-    """A page at a named size ("desktop" 1366x900, "phone" 390x844), signed in as `user`.
+    """A page at a named size ("desktop" 1366x900, "phone" 390x844, "small-phone" 360x780),
+    signed in as `user`.
 
     The page records Content-Security-Policy violations (tests.browser.checks).
     """
@@ -45,8 +46,8 @@ def open_page(browser, live_server) -> Callable[..., Any]:
         width, height = SIZES[size]
         context = browser.new_context(
             viewport={"width": width, "height": height},
-            is_mobile=size == "phone",
-            has_touch=size == "phone",
+            is_mobile=size != "desktop",
+            has_touch=size != "desktop",
         )
         context.add_init_script(CSP_LISTENER)
         page = context.new_page()

@@ -16,7 +16,7 @@ from effects.models import Variant
 from effects.rendering import render_variant
 from gallery.demo import seed
 from gallery.models import Photo, Visibility
-from tests.browser.checks import check_page
+from tests.browser.checks import check_page, small_tap_targets
 from tests.browser.conftest import screenshot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -297,3 +297,60 @@ def test_search_by_image_shows_same_subject_then_similar_colours(
     report = check_page(page, "search-by-image", size)
     assert not report.faults, report
     screenshot(page, f"search-by-image-{size}")
+
+
+# What in the header a person sees, left to right: pieces that overlap, or stick out.
+HEADER_FAULTS = """() => {
+  const pieces = [...document.querySelectorAll(
+      '.topbar .brand img, .topbar .brand-name, .nav > a, .nav > details > summary')]
+    .map(el => ({ name: el.textContent.trim() || el.className, r: el.getBoundingClientRect() }))
+    .filter(p => p.r.width > 1).sort((a, b) => a.r.left - b.r.left);
+  const faults = [], view = document.documentElement.clientWidth;  // innerWidth grows to fit
+  pieces.forEach((p, i) => {
+    if (p.r.left < 0 || p.r.right > view) faults.push(`${p.name} outside the window`);
+    const before = pieces[i - 1];
+    if (before && p.r.left < before.r.right - 0.5) faults.push(`${p.name} over ${before.name}`);
+  });
+  const brand = document.querySelector('.topbar .brand');
+  if (brand.scrollWidth > brand.clientWidth + 1) faults.push('the brand is cut');
+  const wide = document.scrollingElement.scrollWidth;
+  if (wide > view) faults.push(`page ${wide}px wide in ${view}px`);
+  return faults;
+}"""
+
+
+def test_the_header_fits_a_phone(demo, open_page, live_server):
+    """A moderator's header has the most in it; 360px is the narrowest phone we design for."""
+    faults, reports = {}, []
+    for size in ("small-phone", "phone"):
+        for user in ("mod", "alice", None):
+            page = open_page(size, user)
+            page.goto(live_server.url + ("/review/" if user == "mod" else "/"))
+            faults[(size, user)] = page.evaluate(HEADER_FAULTS)
+            assert page.get_by_role("link", name="Focal", exact=True).count() == 1  # if unseen
+            if size == "small-phone":  # the whole page too
+                name = f"{'review' if user == 'mod' else 'gallery'}-{user or 'visitor'}"
+                reports.append(check_page(page, name, size))
+                screenshot(page, f"{name}-{size}")
+            page.context.close()
+    assert {where: found for where, found in faults.items() if found} == {}
+    assert not [report for report in reports if report.faults], "\n".join(map(str, reports))
+
+
+def test_what_a_finger_taps_on_a_phone_is_big_enough(demo, open_page, live_server):
+    alice, moderator = open_page("phone", "alice"), open_page("phone", "mod")
+    where = [
+        (alice, "/", [".tile[data-mine] .tile-check"]),
+        (alice, "/search/?q=harbour&color=%231e90ff", [".colour-slot .clear"]),
+        (alice, "/duplicates/", [".dup-choice input", ".dup-actions button"]),
+        (moderator, "/review/", [".review-item input[type=checkbox]", ".review-bar button"]),
+    ]
+    faults = []
+    for page, path, selectors in where:
+        page.goto(live_server.url + path)
+        for selector in selectors:
+            faults += small_tap_targets(page, selector)
+    assert faults == [], "\n".join(faults)
+    # The review page's decision bar stays on top of the photos: two rows, not four.
+    bar = moderator.locator(".review-bar").bounding_box()
+    assert bar is not None and bar["height"] <= 110

@@ -6,6 +6,8 @@ import pytest
 
 from gallery.demo import seed
 from gallery.models import Album, Photo
+from tests.browser.checks import small_tap_targets
+from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,6 +23,15 @@ def own_ids(page) -> list[int]:
     )
 
 
+# Labels of the bar's buttons that break over lines, and how far the bar sticks out.
+BAR_FAULTS = """() => {
+  const bar = document.getElementById('selection-bar').getBoundingClientRect();
+  const wrapped = [...document.querySelectorAll('#selection-bar button .label')]
+    .filter(label => label.getClientRects().length > 1).map(label => label.textContent);
+  return { wrapped, outside: Math.max(0, -bar.left, bar.right - innerWidth) };
+}"""
+
+
 def test_select_with_the_mouse_and_shift_then_trash_with_undo(demo, open_page, live_server):
     page = open_page("desktop", "alice")
     page.goto(live_server.url + "/")
@@ -29,6 +40,13 @@ def test_select_with_the_mouse_and_shift_then_trash_with_undo(demo, open_page, l
     page.hover(f".tile[data-photo='{ids[0]}']")
     page.click(f".tile[data-photo='{ids[0]}'] .tile-check")
     assert page.inner_text("#selection-count") == "1"
+    # Every label on one line, the bar inside the window: at full size and in a narrow window.
+    assert page.evaluate(BAR_FAULTS) == {"wrapped": [], "outside": 0}
+    screenshot(page, "selection-desktop")
+    page.set_viewport_size({"width": 760, "height": 900})
+    assert page.evaluate(BAR_FAULTS) == {"wrapped": [], "outside": 0}
+    screenshot(page, "selection-760")
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.click(f".tile[data-photo='{ids[3]}'] .tile-link", modifiers=["Shift"])
     assert page.inner_text("#selection-count") == "4"
     assert page.url == live_server.url + "/"  # selecting never opened a photo
@@ -37,6 +55,9 @@ def test_select_with_the_mouse_and_shift_then_trash_with_undo(demo, open_page, l
     page.click("[data-bulk-action=trash]")
     page.wait_for_selector("#toast:not([hidden])")
     assert "Moved 3 photos to the trash" in page.inner_text("#toast")
+    toast = page.locator("#toast").bounding_box()
+    assert toast is not None and toast["width"] >= 22 * 16 and toast["height"] < 60
+    screenshot(page, "trashed-desktop")
     for photo_id in (ids[0], ids[1], ids[3]):
         assert page.locator(f".tile[data-photo='{photo_id}']").count() == 0
     assert (
@@ -46,6 +67,9 @@ def test_select_with_the_mouse_and_shift_then_trash_with_undo(demo, open_page, l
         page.click("#toast button")
     assert Photo.objects.filter(trashed_at__isnull=False).count() == 0
     assert page.locator(f".tile[data-photo='{ids[0]}']").count() == 1
+    page.wait_for_selector("#toast:not([hidden])")  # and it says so
+    assert page.inner_text("#toast") == "Restored 3 photos from the trash."
+    screenshot(page, "restored-desktop")
 
 
 def test_keyboard_selection_and_a_new_album(demo, open_page, live_server):
@@ -84,3 +108,11 @@ def test_a_long_press_starts_a_selection_on_a_phone(demo, open_page, live_server
     assert page.url == live_server.url + "/"
     page.tap(f".tile[data-photo='{ids[1]}'] .tile-link")  # a tap adds while selecting
     assert page.inner_text("#selection-count") == "2"
+    assert page.evaluate(BAR_FAULTS) == {"wrapped": [], "outside": 0}
+    page.tap("[data-bulk-action=trash]")
+    page.wait_for_selector("#toast:not([hidden])")
+    # The message spans the phone's width, at most two lines, not a narrow column over tiles.
+    toast = page.locator("#toast").bounding_box()
+    assert toast is not None and toast["width"] >= 390 - 16 - 1 and toast["height"] <= 70
+    screenshot(page, "trashed-phone")
+    assert small_tap_targets(page, "#toast button") == []

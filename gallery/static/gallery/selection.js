@@ -173,8 +173,13 @@
         window.Focal.remove(gone);
         clear();
         say(`Moved ${plural(done)} to the trash.`, async () => {
-          await send(bar.dataset.bulk, "POST", { ids, action: "restore" });
-          location.reload();
+          try {
+            const back = await send(bar.dataset.bulk, "POST", { ids, action: "restore" });
+            sessionStorage.setItem("focal.flash", `Restored ${plural(back.done)} from the trash.`);
+            location.reload();
+          } catch (error) {
+            say(error.message);
+          }
         });
       } else if (action === "restore" || action === "delete") {
         const { done } = await bulk(action, {});
