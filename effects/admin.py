@@ -28,7 +28,13 @@ class VariantAdmin(admin.ModelAdmin[Variant]):
         url = variant.file_url("image")
         if not url:
             return "—"
-        return format_html('<img src="{}" alt="" class="focal-preview">', url)
+        # In the list the preview is a link to the variant: its text is the image's alt.
+        return format_html(
+            '<img src="{}" alt="Result of {} on photo {}" class="focal-preview">',
+            url,
+            variant.spec,
+            variant.photo_id,
+        )
 
     class Media:
         css = {"all": ["focal/admin.css"]}

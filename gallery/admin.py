@@ -120,7 +120,8 @@ class PhotoAdmin(admin.ModelAdmin[Photo]):
         if photo.visibility == Visibility.PRIVATE:
             return "Private"
         url = photo.file_url("tile" if photo.tile else "thumb")
-        return format_html('<img src="{}" alt="" class="focal-preview">', url)
+        # In the list the preview is a link to the photo: its text is the image's alt.
+        return format_html('<img src="{}" alt="Preview of {}" class="focal-preview">', url, photo)
 
     @admin.action(description="Approve selected photos")
     def approve(self, request: HttpRequest, queryset: QuerySet[Photo]) -> None:

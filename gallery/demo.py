@@ -67,7 +67,24 @@ def _users() -> dict[str, Any]:
             user.is_staff = name == "mod"
             user.save()
         users[name] = user
+    users["mod"].groups.add(moderators_group())
     return users
+
+
+def moderators_group() -> Any:
+    """The group that lets a staff member use the admin's photo list (filters, bulk actions).
+
+    Staff status alone opens /review/; without these permissions the admin shows nothing.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name="Moderators")
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="gallery", codename__in=("view_photo", "change_photo")
+        )
+    )
+    return group
 
 
 def _title(number: int) -> str:

@@ -27,6 +27,31 @@ def test_the_list_shows_previews_of_shared_photos_only(login, superuser, alice, 
     html = changelist(login(superuser)).content.decode()
     assert f"/photos/{public.pk}/file/tile" in html
     assert f"/photos/{private.pk}/file/" not in html and "Private" in html
+    # The preview is a link: its image names the photo, or the link would have no name.
+    assert 'alt="Preview of sunny"' in html
+
+
+def test_the_review_page_links_to_the_admin_only_for_those_allowed_there(
+    login, moderator, add_photo, alice
+):
+    from gallery.demo import moderators_group
+
+    add_photo(alice, seed=1, visibility="public")
+    link = "Filters and bulk actions in the admin"
+    client = login(moderator)
+    assert link not in client.get("/review/").content.decode()  # staff only: the admin says no
+    assert changelist(client).status_code == 403
+    moderator.groups.add(moderators_group())
+    assert link in client.get("/review/").content.decode()
+    assert changelist(client).status_code == 200
+
+
+def test_the_demo_moderator_can_use_the_admin_photo_list():
+    from gallery.demo import seed
+
+    moderator = seed(0)["mod"]
+    assert moderator.is_staff and not moderator.is_superuser
+    assert moderator.has_perms(["gallery.view_photo", "gallery.change_photo"])
 
 
 def test_filters_and_search(login, superuser, alice, bob, add_photo):
