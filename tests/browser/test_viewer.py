@@ -58,6 +58,9 @@ def test_the_viewer_steps_with_arrow_keys_and_closes_back_to_the_grid(demo, open
     page.keyboard.press("Escape")
     page.wait_for_url(live_server.url + "/")
     assert page.locator(".jgrid .tile").count() == len(ids)
+    # The keyboard goes on from the photo seen last, not from the top of the page.
+    focused = "() => document.activeElement.closest('.tile')?.dataset.photo"
+    assert wait_until(page, focused, timeout=5) == str(ids[0])
 
 
 def test_zoom_with_keys_wheel_and_double_click_then_reset(demo, open_page, live_server):

@@ -183,8 +183,23 @@
     }
   }
 
+  // Back from the viewer (Esc, its close button, Back): focus the tile of the photo seen last,
+  // not the top of the page, so the keyboard goes on from there. pageshow also fires when
+  // the page comes back from the back-forward cache.
+  function focusLastViewed() {
+    const id = sessionStorage.getItem("focal.viewerLast");
+    if (!id) return;
+    sessionStorage.removeItem("focal.viewerLast");
+    const link = document.querySelector(`.tile[data-photo="${CSS.escape(id)}"] .tile-link`);
+    if (!link) return;
+    link.focus({ preventScroll: true });
+    link.scrollIntoView({ block: "nearest" });
+  }
+
   function setUp() {
     justify();
+    focusLastViewed();
+    window.addEventListener("pageshow", (event) => { if (event.persisted) focusLastViewed(); });
     document.addEventListener("keydown", moveFocus);
     // Remember where a photo was opened from, so the viewer's close button can go back there.
     document.addEventListener("click", (event) => {

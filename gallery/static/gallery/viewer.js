@@ -25,6 +25,7 @@
   const returnTo = sessionStorage.getItem("focal.viewerReturn");
   function closeViewer(event) {
     event?.preventDefault();
+    sessionStorage.setItem("focal.viewerLast", viewer.dataset.photo); // site.js focuses its tile
     if (returnTo && history.length > 1) {
       sessionStorage.removeItem("focal.viewerReturn");
       history.back();
