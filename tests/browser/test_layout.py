@@ -175,6 +175,16 @@ def test_grid_rows_are_justified_and_photos_uncropped(size, demo, open_page, liv
         }).length"""
     )
     assert overlaps == 0
+    # A row with day headings names the day of its first photo at its left edge, also when
+    # it goes on with the day before: no photo sits unlabelled under the next day's heading.
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('.jrow.with-heads')].filter(row => {
+            const first = row.querySelector('.tile').getBoundingClientRect();
+            return ![...row.querySelectorAll(':scope > .day-title')].some(h =>
+                Math.abs(h.getBoundingClientRect().left - first.left) < 1);
+        }).length"""
+    )
+    assert unnamed == 0
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

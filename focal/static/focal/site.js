@@ -9,7 +9,10 @@
   // rows whose height is as close to the target (--row) as the width allows; each row is
   // stretched to the full width, so every tile keeps its aspect ratio exactly. Days share rows
   // (as in Google Photos): a row holding the first photo of a day gets a band above it with
-  // the day's heading over that photo. The last row keeps the target height.
+  // the day's heading over that photo. Such a row that begins with more photos of the day
+  // before repeats that day's heading at its start (hidden from screen readers, who heard it
+  // once), or those photos would seem to belong to the next day. The last row keeps the
+  // target height.
   const sequences = new WeakMap();
 
   function layout(grid) {
@@ -66,6 +69,14 @@
       line.className = "jrow";
       let x = 0;
       const heads = [];
+      if (!members[0].heading && members[0].label && members.some((item) => item.heading)) {
+        const again = document.createElement("p");
+        again.className = "day-title again";
+        again.setAttribute("aria-hidden", "true");
+        again.textContent = members[0].label;
+        heads.push({ heading: again, x: 0 });
+        line.append(again);
+      }
       for (const { tile, heading, ar } of members) {
         const tileWidth = ar * height;
         tile.style.width = `${tileWidth}px`;
@@ -89,16 +100,18 @@
     grid.classList.add("laid-out");
   }
 
-  // Tiles in order, each with the day heading just before it (if any) and its day.
+  // Tiles in order, each with the day heading just before it (if any), its day and the
+  // day's heading text.
   function remember(items, elements) {
     let heading = null;
-    let day = items.length ? items[items.length - 1].day : null;
+    let { day = null, label = null } = items.length ? items[items.length - 1] : {};
     for (const element of elements) {
       if (element.classList.contains("day-title")) {
         heading = element;
         day = element.dataset.day;
+        label = element.textContent.trim();
       } else if (element.classList.contains("tile")) {
-        items.push({ tile: element, heading, day, ar: Number(element.dataset.ar) || 1 });
+        items.push({ tile: element, heading, day, label, ar: Number(element.dataset.ar) || 1 });
         heading = null;
       }
     }
