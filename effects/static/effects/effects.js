@@ -22,10 +22,12 @@
   const narrow = window.matchMedia("(max-width: 999px)");
 
   const escape = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  function say(html, cls = "") {
-    statusBox.innerHTML = html ? `<p class="${cls}">${html}</p>` : "";
-    if (html) statusBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
-  }
+  // A function that shows a message (HTML, escaped by the caller) in `box`, or clears it.
+  const reporter = (box, { scroll }) => (html, cls = "") => {
+    box.innerHTML = html ? `<p class="${cls}">${html}</p>` : "";
+    if (html && scroll) box.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  };
+  const say = reporter(statusBox, { scroll: true });
 
   // --- before / after on the stage --------------------------------------------------------
   let compare = null;
@@ -352,7 +354,7 @@
     const offerStatus = document.getElementById("offer-status");
     const copyBox = document.getElementById("offer-copy");
     const shareButton = document.getElementById("offer-share");
-    const tell = (html, cls = "") => { offerStatus.innerHTML = html ? `<p class="${cls}">${html}</p>` : ""; };
+    const tell = reporter(offerStatus, { scroll: false });
     let copy = null;  // the hide-faces variant, once ready
     let shared = false;
     visibility.addEventListener("change", () => {
