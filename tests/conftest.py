@@ -123,11 +123,7 @@ def celery_worker_process(
 ) -> Iterator[WorkerProcess]:
     """A real `celery worker` process on the configured broker and the test database."""
     global _session_worker
-    broker = settings.CELERY_BROKER_URL
-    if broker.startswith("redis://"):
-        import redis
-
-        redis.Redis.from_url(broker).flushdb()  # leftovers from earlier runs
+    _drop_queued_jobs()  # leftovers from earlier runs
     worker = WorkerProcess(tmp_path_factory.mktemp("worker") / "worker.log")
     worker.start()
     _session_worker = worker
@@ -152,7 +148,26 @@ def no_session_worker() -> Iterator[None]:
         yield
     finally:
         if worker is not None and was_running:
+            _drop_queued_jobs()  # the test's own: their rows are gone with its database
             worker.start()
+
+
+def _drop_queued_jobs() -> None:
+    broker = settings.CELERY_BROKER_URL
+    if broker.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(broker).flushdb()
+
+
+@pytest.fixture
+def own_jobs(no_session_worker, settings, tmp_path):
+    """For transactional tests whose rows queue jobs (an added photo, a corrected face) that the
+    test runs itself or only checks are queued: the suite's worker (started by an earlier test)
+    must not take them meanwhile. It would process the photo first, and its writes could still
+    be going on when the test's database is flushed (a deadlock there fails the next test). A
+    media folder of the test's own, as for other tests."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def wait_for(predicate: Callable[[], object], timeout: float = 60, interval: float = 0.2):

@@ -261,6 +261,7 @@ def test_others_cannot_make_or_see_hidden_variants(api, alice, bob, add_photo, a
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("own_jobs")
 def test_correcting_a_face_renders_its_face_variants_again(api, alice, astronaut_photo):
     client = api(alice)
     url = f"/api/photos/{astronaut_photo.pk}/variants/"

@@ -41,14 +41,6 @@ def wait_for_status(model, pk: int, status: str) -> None:
         time.sleep(0.001)
 
 
-@pytest.fixture
-def own_jobs(no_session_worker, settings, tmp_path):
-    """These tests run the job themselves, in a thread: the suite's worker (started by an earlier
-    test) must not take the job queued when the photo is added, or it processes the photo first
-    and the thread finds nothing to do. A media folder of the test's own, as for other tests."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.mark.usefixtures("own_jobs")
 def test_deleting_a_photo_while_it_is_processed_leaves_no_folder(alice, add_photo):
     # A large PNG (no reduced-size decode) keeps the worker busy long enough to delete it.
