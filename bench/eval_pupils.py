@@ -1,6 +1,7 @@
 """Pupil localisation accuracy of effects.faces on a folder of labelled eye centres.
 
     .venv/bin/python -m bench.eval_pupils [--dataset DIR] [--model-dir DIR] [--sweep]
+        [--attention mediapipe-0.10.21-...whl | face_landmark_with_attention.tflite]
 
 The folder holds groundtruth.csv (filename,left_x,left_y,right_x,right_y: the subject's own
 eyes, integer pixel indices) and images/. Per image: normalised error
@@ -16,7 +17,10 @@ Rows:
 - with --sweep: every EyeRecipe of a grid, run on the faces the detector found; the recipe
   with the best sum of the accuracies at 0.05 and 0.10 on half A (then the lowest mean e on
   A) is printed first, and its figures on half B show whether the choice carries over to
-  people it was not chosen on.
+  people it was not chosen on;
+- with --attention: MediaPipe's attention mesh (bench.attention_mesh) on the same mesh crops,
+  its own iris centres alone, averaged with its run on the mirrored crop, and each averaged
+  with the server's pupils: the model the issue's feasibility study used.
 """
 
 from __future__ import annotations
@@ -147,11 +151,61 @@ def sweep_grid() -> list[EyeRecipe]:
     return [EyeRecipe(o, s, m) for o, s, m in grid]
 
 
+def attention_rows(source, samples, found, models, row) -> None:
+    """Rows for the attention mesh's iris centres, on the server's first mesh crop."""
+    from dataclasses import replace
+
+    from bench.attention_mesh import SIZE, AttentionMesh, read_model
+
+    mesh = AttentionMesh(read_model(source))
+    runs: list[tuple[Eyes, Eyes] | None] = []
+    started = time.perf_counter()
+    for sample in samples:
+        detections = faces.detect(sample.rgb, models)
+        if not detections:
+            runs.append(None)
+            continue
+        detection = max(detections, key=lambda d: (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]))
+        crop = faces.mesh_crop(detection)
+        both = []
+        for view in (crop, replace(crop, mirrored=True)):
+            pixels = view.pixels(sample.rgb, SIZE).astype(np.float32) * np.float32(1 / 255)
+            irises = mesh.irises(pixels)
+            first, second = (view.to_image(irises[eye], SIZE)[0] for eye in ("first", "second"))
+            # Unmirrored, the crop's left eye is the subject's right; mirrored, their left.
+            both.append((second, first) if not view.mirrored else (first, second))
+        runs.append((both[0], both[1]))
+    ms = (time.perf_counter() - started) * 1000 / len(samples) / 2
+
+    def mean(*eyes: Eyes) -> Eyes:
+        if any(e is None for e in eyes):
+            return None
+        return tuple(np.mean([e[i] for e in eyes], axis=0) for i in (0, 1))  # type: ignore[index]
+
+    def errors(pick) -> list[float]:
+        return [
+            error(s, None if r is None else pick(r, pupils(f)))
+            for s, r, f in zip(samples, runs, found, strict=True)
+        ]
+
+    row("attention mesh: its iris centres", errors(lambda r, server: r[0]), ms)
+    row("attention mesh, averaged with its mirrored run", errors(lambda r, s: mean(*r)), 2 * ms)
+    row("server and attention mesh, averaged", errors(lambda r, s: mean(s, r[0])), ms)
+    row(
+        "server and attention mesh with its mirrored run, averaged",
+        errors(lambda r, s: mean(s, mean(*r))),
+        2 * ms,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODELS)
     parser.add_argument("--sweep", action="store_true", help="also compare a grid of recipes")
+    parser.add_argument(
+        "--attention", type=Path, help="also the attention mesh, from this wheel or .tflite"
+    )
     args = parser.parse_args()
 
     samples = load(args.dataset)
@@ -201,6 +255,8 @@ def main() -> None:
         0,
     )
     print(f"faces found: {sum(f is not None for f in found)} / {len(samples)}")
+    if args.attention:
+        attention_rows(args.attention, samples, found, models, row)
 
     if not args.sweep:
         return
