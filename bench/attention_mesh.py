@@ -69,7 +69,7 @@ def _cut(content: bytes, keep: list[int]) -> tuple[bytes, list[str], list[str]]:
     """A model of the operators `keep`; its inputs are the non-constant tensors they read and
     nothing of theirs makes, its outputs what they make that other operators or the model's
     outputs read."""
-    import flatbuffers
+    import flatbuffers  # type: ignore[import-untyped]
     from ai_edge_litert import schema_py_generated as schema
 
     model = schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
@@ -100,7 +100,7 @@ def _cut(content: bytes, keep: list[int]) -> tuple[bytes, list[str], list[str]]:
 
 def _custom_ops(content: bytes) -> tuple[list[int], dict[str, dict]]:
     """Indices of the custom operators and each one's options, by its output tensor's name."""
-    import flatbuffers.flexbuffers as flex
+    import flatbuffers.flexbuffers as flex  # type: ignore[import-untyped]
     from ai_edge_litert import schema_py_generated as schema
 
     model = schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
