@@ -178,6 +178,26 @@ def test_the_account_menu_names_the_user_and_has_its_links(alice, login):
     )
 
 
+def test_the_account_menu_offers_administration_only_where_the_admin_shows_something(
+    alice, moderator, login, django_user_model
+):
+    from django.contrib.auth.models import Permission
+
+    def offered(user) -> bool:
+        html = login(user).get("/").content.decode()
+        return 'href="/admin/"' in html[html.index('class="account-menu"') :]
+
+    assert not offered(alice)
+    assert not offered(moderator)  # staff, but the admin's index would be empty
+    # The admin agrees: it shows this staff user nothing.
+    assert "have permission to view or edit anything" in login(moderator).get("/admin/").text
+    moderator.user_permissions.add(Permission.objects.get(codename="change_photo"))
+    moderator = django_user_model.objects.get(pk=moderator.pk)  # permissions are cached
+    assert offered(moderator)
+    root = django_user_model.objects.create_superuser("root", password="root-pass-123")
+    assert offered(root)
+
+
 def test_the_log_in_page_links_to_the_reset():
     page = Client().get("/accounts/login/").content.decode()
     assert f'href="{RESET}">Forgot your password?' in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -63,3 +65,12 @@ def icon(name: str, label: str = "") -> SafeString:
     return mark_safe(
         f'<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">{shape}</svg>'
     )
+
+
+@register.filter
+def can_administer(user: Any) -> bool:
+    """Whether the admin site would show this user anything: staff with at least one
+    permission (the admin's index is empty for staff without any)."""
+    if not (user.is_active and user.is_staff):
+        return False
+    return bool(user.is_superuser or user.get_all_permissions())
