@@ -21,7 +21,7 @@ from focal.auth import AuthenticatedHttpRequest, request_user
 from focal.usererror import UserError
 from gallery import files
 from gallery.actions import AddedPhoto, title_from_filename
-from gallery.models import Moderation, Photo, Visibility
+from gallery.models import Photo, Visibility
 
 
 def variant_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
@@ -103,8 +103,4 @@ def saved_message(added: AddedPhoto) -> str:
         if added.duplicate
         else (f"Saved as a new photo, “{photo.display_title}”.")
     )
-    if photo.visibility == Visibility.PRIVATE:
-        return f"{said} Only you can see it."
-    if photo.moderation == Moderation.APPROVED:
-        return f"{said} Everyone can see it."
-    return f"{said} Everyone will see it once a moderator approves it."
+    return f"{said} {photo.who_sees_it}"

@@ -113,9 +113,12 @@ class UploadedPhotoSerializer(PhotoSerializer):
     duplicate = serializers.SerializerMethodField(
         help_text="True when these bytes were uploaded before (status 200)."
     )
+    who_sees_it = serializers.CharField(
+        read_only=True, help_text="Who can see the photo, in a sentence for its owner."
+    )
 
     class Meta(PhotoSerializer.Meta):
-        fields = [*PhotoSerializer.Meta.fields, "duplicate"]
+        fields = [*PhotoSerializer.Meta.fields, "duplicate", "who_sees_it"]
         read_only_fields = fields
 
     def get_duplicate(self, photo: Photo) -> bool:

@@ -225,6 +225,15 @@ class Photo(models.Model):
     def display_title(self) -> str:
         return self.title or "Untitled"
 
+    @property
+    def who_sees_it(self) -> str:
+        """Who can see the photo, as its owner is told after saving or sharing it."""
+        if self.visibility == Visibility.PRIVATE:
+            return "Only you can see it."
+        if self.moderation == Moderation.APPROVED:
+            return "Everyone can see it."
+        return "Everyone will see it once a moderator approves it."
+
     def file_name(self, kind: str) -> str | None:
         """The storage name of the original, "thumb", "tile" or "preview", if made."""
         field = {

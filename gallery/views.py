@@ -112,19 +112,11 @@ def photo_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visibility = request.POST.get("visibility")
     if visibility in Visibility.values and visibility != photo.visibility:
         actions.set_visibility(request.user, photo, visibility)
-        said.append(_who_sees_it(photo))
+        said.append(photo.who_sees_it)
     elif said and photo.visibility == Visibility.PUBLIC and photo.moderation == Moderation.PENDING:
         said.append("Others will see it once a moderator approves the change.")
     messages.success(request, " ".join(said) or "Nothing to save: nothing was changed.")
     return redirect(photo)
-
-
-def _who_sees_it(photo: Photo) -> str:
-    if photo.visibility == Visibility.PRIVATE:
-        return "Only you can see this photo now."
-    if photo.moderation == Moderation.APPROVED:
-        return "Everyone can see this photo now."
-    return "Everyone will see this photo once a moderator approves it."
 
 
 @login_required

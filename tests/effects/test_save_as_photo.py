@@ -124,6 +124,7 @@ def test_a_copy_is_private_unless_asked(api, alice, ready):
     response = api(alice).post(f"/api/variants/{ready.pk}/save-as-photo/", format="json")
     assert response.status_code == 201
     assert response.json()["visibility"] == "private"
+    assert response.json()["who_sees_it"] == "Only you can see it."
 
 
 def test_saving_a_variant_again_gives_the_same_photo_with_the_visibility_asked_for(
@@ -136,6 +137,7 @@ def test_saving_a_variant_again_gives_the_same_photo_with_the_visibility_asked_f
     assert again.status_code == 200
     assert again.json()["id"] == first["id"] and again.json()["duplicate"] is True
     assert again.json()["visibility"] == "public" and again.json()["moderation"] == "pending"
+    assert again.json()["who_sees_it"] == "Everyone will see it once a moderator approves it."
     unchanged = client.post(url, {}, format="json").json()  # not asked: left as it is
     assert unchanged["visibility"] == "public"
     assert Photo.objects.filter(owner=alice).count() == 2

@@ -155,4 +155,4 @@ def test_renaming_a_shared_photo_says_it_goes_back_to_review(login, alice, add_p
     quiet = login(alice).post(
         f"/photos/{photo.pk}/update", {"title": "new", "visibility": "private"}, follow=True
     )
-    assert "Only you can see this photo now." in quiet.content.decode()
+    assert "Only you can see it." in quiet.content.decode()

@@ -441,6 +441,8 @@ async function follow(variantId, page, photoId, requested) {
           say(`Saved to your photos, but the effect could not be asked for again: ${error.message}`, page, null, "error");
           return;
         }
+        // The failed try would stay in the photo's effects as an error nobody can act on.
+        api(url, { method: "DELETE" }).catch(() => {});
         return follow(retry.id, page, photoId, again);
       }
       const why = variant.error_code === "no_subject" ? NO_SUBJECT

@@ -175,12 +175,6 @@
     return post(saveUrl(id), visibility ? { visibility } : {}, report);
   }
 
-  function whoSees(photo) {
-    if (photo.visibility === "private") return "Only you can see it.";
-    if (photo.moderation === "approved") return "Everyone can see it.";
-    return "Everyone will see it once a moderator approves it.";
-  }
-
   panel.addEventListener("click", async (event) => {
     const save = event.target.closest("[data-save]");
     if (save) {
@@ -191,7 +185,7 @@
       save.disabled = false;
       if (photo) {
         const what = photo.duplicate ? "Saved before as" : "Saved as a new photo:";
-        say(`${what} <a href="${escape(photo.page_url)}">${escape(photo.title)}</a>. ${whoSees(photo)}`, "success");
+        say(`${what} <a href="${escape(photo.page_url)}">${escape(photo.title)}</a>. ${escape(photo.who_sees_it)}`, "success");
       }
       return;
     }
@@ -392,7 +386,7 @@
       shared = true;
       copyBox.hidden = true;
       tell(`Shared a copy with the faces hidden: <a href="${escape(photo.page_url)}">${escape(photo.title)}</a>. `
-        + `${whoSees(photo)} This photo stays private.`, "success");
+        + `${escape(photo.who_sees_it)} This photo stays private.`, "success");
     });
   }
 
