@@ -147,8 +147,9 @@ def sweep_grid() -> list[EyeRecipe]:
         (0.0, 0.5),  # pixel_offset
         ((2.3,), (2.8,), (3.0,), (3.2,)),  # iris crop scales
         (False, True),  # mirror
+        (0.0, 0.1, 0.2, 0.3),  # conjugate_weight
     )
-    return [EyeRecipe(o, s, m) for o, s, m in grid]
+    return [EyeRecipe(o, s, m, conjugate_weight=c) for o, s, m, c in grid]
 
 
 def attention_rows(source, samples, found, models, row) -> None:
@@ -277,12 +278,15 @@ def main() -> None:
         acc5, acc10, mean = summary([e for e, a in zip(errors, in_a, strict=True) if a])
         results.append(((acc5 + acc10, -mean), recipe, errors, ms))
     results.sort(key=lambda r: r[0], reverse=True)
-    print("\nsweep, best on half A first (recipe fields: offset, scales, mirror, passes, contour)")
+    print(
+        "\nsweep, best on half A first "
+        "(recipe fields: offset, scales, mirror, passes, contour, conjugate)"
+    )
     print(header + " | ms/img")
     for _, recipe, errors, ms in results:
         label = (
             f"{recipe.pixel_offset} {recipe.iris_crop_scales} {'mirror' if recipe.mirror else '-'}"
-            f" {recipe.mesh_passes} {recipe.contour_weight}"
+            f" {recipe.mesh_passes} {recipe.contour_weight} {recipe.conjugate_weight}"
         )
         row(label, errors, ms)
 

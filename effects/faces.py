@@ -6,7 +6,8 @@ the original's pixels):
 1. BlazeFace finds faces (boxes + eye keypoints), see `detect`.
 2. The 468-point mesh runs on a square crop 1.5x the box, turned so the eyes are level; faces
    the mesh does not confirm (presence score below MIN_MESH_SCORE) are dropped.
-3. The pupils: the iris model on a crop around each eye's corners, see `refine_eyes`.
+3. The pupils: the iris model on a crop around each eye's corners, see `refine_eyes`; then
+   both are drawn a little toward the same sideways gaze, see `look_together`.
 4. The expression: a rule on the mesh's geometry, see `estimate_expression`.
 
 All coordinates are continuous pixel coordinates of the image passed in: pixel (i, j) covers
@@ -35,7 +36,8 @@ from effects.facemodels import (
 )
 
 # Bump when find_faces' results change (stored with each face, so old faces can be redone).
-FACES_VERSION = 2
+# 3: pupils pulled toward the same sideways gaze (EyeRecipe.conjugate_weight).
+FACES_VERSION = 3
 
 EXPRESSIONS = ("smiling", "laughing", "surprised", "neutral", "eyes_closed")
 
@@ -98,6 +100,12 @@ class EyeRecipe:
     mirror: bool = False
     mesh_passes: int = 1  # 2: run the mesh again on a crop made from its own landmarks
     contour_weight: float = 0.0  # share of the eyelid contour's centre in the pupil
+    # Eyes look sideways together: each pupil's sideways place in its eye (from the eyelid
+    # contour's centre, in eye widths, along the line through both eyes) moves this share of
+    # the way toward the other pupil's. 0.2 was best on half A of bench/eval_pupils.py (0.741
+    # -> 0.778 within 0.05) and left half B's accuracy as it was; the mean error fell on both
+    # halves (A 0.0482 -> 0.0473, B 0.0397 -> 0.0388).
+    conjugate_weight: float = 0.2
 
 
 DEFAULT_RECIPE = EyeRecipe()
@@ -202,6 +210,10 @@ def face_at(
     if recipe.mirror:
         mirrored = models.mesh(rgb, replace(crop, mirrored=True), recipe.pixel_offset)[0][:, :2]
     left_iris, right_iris = refine_eyes(rgb, points, models, recipe, mirrored)
+    if recipe.conjugate_weight:
+        left_iris, right_iris = look_together(
+            points, left_iris, right_iris, recipe.conjugate_weight
+        )
     landmarks = np.vstack([points, right_iris, left_iris]).astype(np.float32)
     return FoundFace(
         box=(float(x0), float(y0), float(x1 - x0), float(y1 - y0)),
@@ -270,6 +282,29 @@ def refine_eyes(
             iris = iris + shift
         found.append(iris.astype(np.float32))
     return found[0], found[1]
+
+
+def look_together(
+    mesh: np.ndarray, left_iris: np.ndarray, right_iris: np.ndarray, weight: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both irises moved so each one's sideways place in its eye is `weight` of the way toward
+    the other's (see EyeRecipe.conjugate_weight); up-down places are left as found."""
+    across = np.asarray(_unit(mesh[LEFT_EYE_CORNERS[0]] - mesh[RIGHT_EYE_CORNERS[0]]))
+    places = []
+    for iris, contour, (outer, inner) in (
+        (left_iris, LEFT_EYE_CONTOUR, LEFT_EYE_CORNERS),
+        (right_iris, RIGHT_EYE_CONTOUR, RIGHT_EYE_CORNERS),
+    ):
+        width = max(float(np.hypot(*(mesh[outer] - mesh[inner]))), 1e-6)
+        sideways = float((iris[0] - mesh[list(contour)].mean(axis=0)) @ across)
+        places.append((sideways / width, width))
+    (left, left_width), (right, right_width) = places
+    left_shift = weight * (right - left) * left_width
+    right_shift = weight * (left - right) * right_width
+    return (
+        (left_iris + left_shift * across).astype(np.float32),
+        (right_iris + right_shift * across).astype(np.float32),
+    )
 
 
 def estimate_expression(landmarks: np.ndarray) -> str:

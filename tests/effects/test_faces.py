@@ -30,6 +30,7 @@ from effects.faces import (
     face_oval,
     find_faces,
     iris_radius,
+    look_together,
 )
 from tests import images
 
@@ -196,6 +197,35 @@ def test_expression_rule_on_edited_meshes(astronaut_face: FoundFace) -> None:
     assert estimate_expression(surprised) == "surprised"
     laughing = moved(mesh, lower_lip, 20.0)
     assert estimate_expression(laughing) == "laughing"
+
+
+def test_look_together_draws_each_pupil_toward_the_others_sideways_place(
+    astronaut_face: FoundFace,
+) -> None:
+    mesh = astronaut_face.landmarks[:468]
+    left = astronaut_face.landmarks[473:478].copy()
+    right = astronaut_face.landmarks[468:473].copy()
+    across = mesh[263] - mesh[33]
+    across /= np.hypot(*across)
+    width = float(np.hypot(*(mesh[263] - mesh[362])))
+    # The left pupil found a quarter of an eye width further toward the ear than the right.
+    astray = left + (0.25 * width) * across
+    new_left, new_right = look_together(mesh, astray, right, 0.2)
+    left_move, right_move = new_left - astray, new_right - right
+    # Each moved along the eye line only, every iris point alike, toward the other's place.
+    for move in (left_move, right_move):
+        assert np.allclose(move, move[0], atol=1e-4)
+        assert abs(float(move[0] @ np.array([-across[1], across[0]]))) < 1e-4
+    # Against the pupils as found, the astray one comes back a fifth of its extra quarter
+    # width, and the other goes a fifth of it toward it.
+    found_left, found_right = look_together(mesh, left, right, 0.2)
+    extra_left = float((left_move[0] - (found_left - left)[0]) @ across)
+    extra_right = float((right_move[0] - (found_right - right)[0]) @ across)
+    assert extra_left == pytest.approx(-0.2 * 0.25 * width, rel=1e-3)
+    right_width = float(np.hypot(*(mesh[33] - mesh[133])))
+    assert extra_right == pytest.approx(0.2 * 0.25 * right_width, rel=1e-3)
+    unchanged = look_together(mesh, astray, right, 0.0)
+    assert np.allclose(unchanged[0], astray) and np.allclose(unchanged[1], right)
 
 
 def test_faces_version_is_a_positive_int() -> None:
