@@ -125,13 +125,21 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,12", help="megapixels, from 1 and 12")
     parser.add_argument("--clients", type=int, default=4, help="parallel upload requests")
     parser.add_argument(
+        "--model-dir",
+        type=Path,
+        default=Path(os.environ.get("FOCAL_MODEL_DIR", ROOT / "var" / "models")),
+        help="the models (faces and same-subject matching run at processing)",
+    )
+    parser.add_argument(
         "--redis",
         metavar="URL",
         help="use this Redis as broker and result store (e.g. redis://127.0.0.1:6379/13) "
         "instead of the filesystem broker; the database stays SQLite",
     )
     args = parser.parse_args()
-    overrides = {"REDIS_URL": args.redis} if args.redis else {}
+    overrides = {"FOCAL_MODEL_DIR": str(args.model_dir.resolve())}
+    if args.redis:
+        overrides["REDIS_URL"] = args.redis
     cores = os.cpu_count() or 1
     rows = []
     for megapixels in [int(s) for s in args.sizes.split(",")]:
