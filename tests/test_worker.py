@@ -73,8 +73,11 @@ def test_several_uploads_all_become_ready(celery_worker_process, api, alice):
 def test_a_photo_that_cannot_be_decoded_fails_visibly(celery_worker_process, api, alice):
     from gallery.actions import add_photo
 
-    # Accepted at upload, then damaged on disk before the worker reads it.
+    # Accepted at upload and processed, then damaged on disk and processed again. (Damaging it
+    # before the first run ends races that run: having read the bytes before, it would make
+    # the photo ready after reprocess() had set it back to pending.)
     photo = add_photo(alice, SimpleUploadedFile("a.jpg", images.jpeg(seed=22))).photo
+    assert wait_for(lambda: ready_or_failed(photo.pk)).status == Status.READY
     files.media_path(str(photo.original.name)).write_bytes(b"\xff\xd8\xff\xe0 broken")
     from gallery.actions import reprocess
 
