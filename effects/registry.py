@@ -315,7 +315,7 @@ EFFECTS: dict[str, Effect] = {
         ),
         Effect(
             "gaze",
-            "Gaze",
+            "Moved eyes",
             (GAZE_DIRECTION, GAZE_POINT, GAZE_STRENGTH),
             _gaze,
             one_of=("direction", "point"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.http import HttpRequest
 
 from effects.models import Variant
@@ -47,10 +48,21 @@ def photo_effects(context: template.Context, photo: Photo) -> dict[str, Any]:
         "default_blur": DEFAULT_BLUR,
         "backgrounds": backgrounds,
         "faces": faces,
+        "face_choices": face_choices(faces),
         "default_strength": DEFAULT_STRENGTH,
-        "photo_third": photo.width / 3,
-        "photo_two_thirds": photo.width * 2 / 3,
         "open_faces": request.GET.get("effects") == "faces",
         # The page script builds its API requests from the same table as the form fallback.
         "actions": {"actions": FORM_ACTIONS, "kinds": FORM_KINDS},
     }
+
+
+def face_choices(faces: list[Any]) -> list[tuple[int, str]]:
+    """(face id, label) for choosing one face of several: its place counted from the left and
+    its expression, e.g. "Only the 2nd from the left (smiling)". `faces` run left to right.
+    None for a single face: "The face" already means it."""
+    if len(faces) < 2:
+        return []
+    return [
+        (face.pk, f"Only the {ordinal(i)} from the left ({face.get_expression_display().lower()})")
+        for i, face in enumerate(faces, start=1)
+    ]

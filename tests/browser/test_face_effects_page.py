@@ -147,3 +147,39 @@ def test_sharing_a_copy_with_the_faces_hidden_keeps_the_photo_private(
     page.reload()
     assert "Everyone, once a moderator approves it" in page.inner_text("#info")
     assert page.locator("#hide-faces-offer").count() == 0  # no faces left to offer to hide
+
+
+# The hide-faces button's place on screen, and whether it is inside the viewport.
+BUTTON = "document.querySelector('#face-effects button[value=hide_faces]')"
+BUTTON_TOP = f"() => Math.round({BUTTON}.getBoundingClientRect().top)"
+
+
+def test_a_face_effect_tells_its_progress_under_its_button_without_scrolling_away(
+    processed_astronaut, open_page, live_server
+):
+    page = open_page("desktop", "alice")
+    page.goto(f"{live_server.url}/photos/{processed_astronaut.pk}/?effects=faces")
+    button = page.locator("#face-effects button[value=hide_faces]")
+    button.scroll_into_view_if_needed()
+    top = page.evaluate(BUTTON_TOP)
+    page.evaluate(
+        """() => {
+          window.__nearProgress = false;
+          new MutationObserver(() => {
+            const near = document.querySelector('.effect-status-near progress');
+            if (near) window.__nearProgress = true;
+          }).observe(document.getElementById('effects'), { childList: true, subtree: true });
+        }"""
+    )
+    button.click()
+    wait_until(page, "() => document.querySelector('#variant-list [data-variant]')")
+    wait_until(page, "() => window.__nearProgress")  # progress was told under the button
+    page.wait_for_timeout(400)  # a smooth scroll would have moved it by now
+    assert abs(page.evaluate(BUTTON_TOP) - top) <= 2  # the button stayed where it was
+    status = page.locator(".effect-status-near")
+    assert status.count() == 1
+    status_box, button_box = status.bounding_box(), button.bounding_box()
+    assert status_box is not None and button_box is not None
+    assert 0 <= status_box["y"] - (button_box["y"] + button_box["height"]) <= 40
+    # The panel's own status line (above the Portrait button) was not used.
+    assert page.locator("#effect-status progress").count() == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from effects.models import Variant
@@ -115,8 +117,39 @@ def test_the_face_effects_show_only_for_a_photo_with_faces(login, alice, add_pho
     face = with_a_face(photo)
     page = client.get(f"/photos/{photo.pk}/").content.decode()
     assert 'value="gaze-direction"' in page and 'value="hide_faces"' in page
-    assert f'<option value="{face.pk}">Only face 1 (smiling' in page
+    assert '<option value="all">The face</option>' in page
+    assert f'<option value="{face.pk}">' not in page  # "Only face 1" would say the same
     assert 'id="hide-faces-offer"' in page  # private with faces: offered when made public
+
+
+def test_each_face_of_several_is_told_apart_by_its_place_from_the_left(login, alice, add_photo):
+    from faces.models import Face
+
+    photo = add_photo(alice)
+    faces = [
+        Face.objects.create(
+            photo=photo,
+            x=x,
+            y=8,
+            w=10,
+            h=10,
+            score=0.9,
+            left_eye_x=x + 7,
+            left_eye_y=12,
+            right_eye_x=x + 3,
+            right_eye_y=12,
+            expression="smiling",
+        )  # fmt: skip
+        for x in (40, 2, 21)  # made out of order: the labels go by place
+    ]
+    page = login(alice).get(f"/photos/{photo.pk}/").content.decode()
+    labels = re.findall(r'<option value="(\d+)">(Only the [^<]*)</option>', page)
+    assert labels == [
+        (str(faces[1].pk), "Only the 1st from the left (smiling)"),
+        (str(faces[2].pk), "Only the 2nd from the left (smiling)"),
+        (str(faces[0].pk), "Only the 3rd from the left (smiling)"),
+    ]
+    assert '<option value="all">All 3 faces</option>' in page
 
 
 def test_the_form_makes_gaze_and_hide_faces_variants(login, alice, add_photo):

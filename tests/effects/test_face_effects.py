@@ -167,7 +167,7 @@ def test_the_api_makes_a_gaze_variant_the_worker_renders(
     assert response.status_code == 202, response.json()
     body = response.json()
     assert body["spec"] == "gaze:direction=right,strength=50"
-    assert body["title"] == "Gaze" and "looking right" in body["details"]
+    assert body["title"] == "Moved eyes" and "looking right" in body["details"]
     assert render_variant(body["id"]) == "ready"
     variant = Variant.objects.get(pk=body["id"])
     out = load_rgb(files.media_path(str(variant.image.name)))

@@ -127,6 +127,24 @@
   // result may scroll the page: the "Hide faces first?" offer tells its own, in place.
   const HERE = { report: say, scroll: true };
 
+  // A button deep in "More effects" or "Faces" tells its progress on a line just under its
+  // own row: the panel's status line is screens above it, and scrolling there would take the
+  // button (and the choices next to it) out of view.
+  const nearby = new Map();
+  function nearButton(button) {
+    const row = button?.closest("details .row");
+    if (!row) return HERE;
+    if (!nearby.has(row)) {
+      const box = document.createElement("div");
+      box.className = "effect-status-near";
+      box.setAttribute("role", "status");
+      box.setAttribute("aria-live", "polite");
+      row.after(box);
+      nearby.set(row, { report: reporter(box, { scroll: true }), scroll: true });
+    }
+    return nearby.get(row);
+  }
+
   // The variant once it has rendered; null when it failed (the reason was reported).
   function finished(variant, { report, scroll }) {
     if (variant.status === "ready") { report(""); show(variant, scroll); return variant; }
@@ -308,7 +326,7 @@
       const action = event.submitter?.value || "portrait";
       if (!ACTIONS[action]) return;
       event.preventDefault();
-      makeVariant(action);
+      makeVariant(action, nearButton(event.submitter));
     });
   }
 
