@@ -183,3 +183,4 @@ def test_a_face_effect_tells_its_progress_under_its_button_without_scrolling_awa
     assert 0 <= status_box["y"] - (button_box["y"] + button_box["height"]) <= 40
     # The panel's own status line (above the Portrait button) was not used.
     assert page.locator("#effect-status progress").count() == 0
+    screenshot(page, "face-effect-done-desktop")
