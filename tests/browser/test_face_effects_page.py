@@ -160,7 +160,7 @@ def test_a_face_effect_tells_its_progress_under_its_button_without_scrolling_awa
     page = open_page("desktop", "alice")
     page.goto(f"{live_server.url}/photos/{processed_astronaut.pk}/?effects=faces")
     button = page.locator("#face-effects button[value=hide_faces]")
-    button.scroll_into_view_if_needed()
+    page.evaluate(f"() => {BUTTON}.scrollIntoView({{ block: 'center' }})")
     top = page.evaluate(BUTTON_TOP)
     page.evaluate(
         """() => {
