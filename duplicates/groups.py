@@ -1,7 +1,8 @@
 """An owner's duplicate groups, computed from the stored pairs when asked.
 
 A group is a connected set of pairs whose photos are both the owner's, ready and in the library
-(not in the trash), and not dismissed. Only the owner's own photos ever appear: pairs are made
+(not in the trash), and not dismissed; a copy made from a photo by an effect on purpose
+(Pair.copy) is in none. Only the owner's own photos ever appear: pairs are made
 between one owner's photos, and the photos are read through Photo.objects.owned_by(user).
 """
 
@@ -13,7 +14,7 @@ from django.db.models import Q
 
 from duplicates.models import Pair
 from gallery.actions import User
-from gallery.models import Photo, Status
+from gallery.models import Photo, Status, Visibility
 
 
 @dataclass
@@ -30,6 +31,28 @@ class Group:
     @property
     def reason(self) -> str:
         return why_suggested(self.photos, self.suggested)
+
+    @property
+    def shared_over_private(self) -> list[Photo]:
+        """The shared photos that keeping the suggested one would trash while it stays private:
+        "Keep suggested in all groups" leaves such a group for the owner to decide."""
+        if self.suggested.visibility != Visibility.PRIVATE:
+            return []
+        return [p for p in self.photos if p.visibility != Visibility.PRIVATE]
+
+    @property
+    def shared_note(self) -> str:
+        """What the page says about shared_over_private ("" when there are none)."""
+        shared = self.shared_over_private
+        if not shared:
+            return ""
+        number = {p.pk: i for i, p in enumerate(self.photos, 1)}
+        names = _photo_numbers([number[p.pk] for p in shared])
+        verb = "is" if len(shared) == 1 else "are"
+        return (
+            f"{names[0].upper()}{names[1:]} {verb} shared and the suggested photo is private: "
+            "“Keep suggested in all groups” leaves this group to you."
+        )
 
 
 def _keep_order(p: Photo) -> tuple[int, int, object, int]:
@@ -70,13 +93,20 @@ def _photo_numbers(numbers: list[int]) -> str:
 
 
 def live_pairs(user: User) -> list[tuple[int, int, int, float]]:
-    """(pair id, first, second, score) of the user's pairs that can be shown."""
+    """(pair id, first, second, score) of the user's pairs that can be shown: none with a
+    photo made from another by an effect (Pair.copy)."""
     if not user.is_authenticated:
         return []
     live = Q(first__trashed_at__isnull=True, second__trashed_at__isnull=True) & Q(
         first__status=Status.READY, second__status=Status.READY
     )
-    rows = Pair.objects.filter(live, owner_id=user.pk, dismissed=False)
+    mine = Pair.objects.filter(owner_id=user.pk)
+    copies = mine.filter(copy__isnull=False).values("copy_id")
+    rows = (
+        mine.filter(live, dismissed=False)
+        .exclude(first_id__in=copies)
+        .exclude(second_id__in=copies)
+    )
     return list(rows.values_list("id", "first_id", "second_id", "score"))
 
 

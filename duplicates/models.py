@@ -51,6 +51,12 @@ class Pair(models.Model):
     coverage = models.FloatField()
     # "Not a duplicate": never proposed again (until undone).
     dismissed = models.BooleanField(default=False)
+    # The one of the two made from the other by an effect on purpose ("Save as a new photo",
+    # the copy with faces hidden shared instead: effects.copies, through resolving.keep_apart),
+    # or null for a pair the search found. Such a copy is left out of every duplicate group.
+    copy = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -76,22 +76,38 @@ def keep(user: User, photo_ids: list[int], keeper_id: int) -> Outcome:
 
 
 def keep_suggested_everywhere(user: User) -> Outcome:
-    """Keep the suggested photo of every group at once (one batch: one undo)."""
+    """Keep the suggested photo of every group at once (one batch: one undo), except in groups
+    where that would trash a shared photo while the kept one stays private: those are left
+    for the owner to decide one by one."""
     batch = uuid.uuid4()
     trashed: list[int] = []
     groups = groups_of(user)
+    decided = [g for g in groups if not g.shared_over_private]
     with transaction.atomic():
-        for group in groups:
+        for group in decided:
             others = {p.pk for p in group.photos} - {group.suggested.pk}
             trashed += _keep(user, group, group.suggested.pk, others, batch)
-    plural = "s" if len(trashed) != 1 else ""
-    return Outcome(
-        batch,
-        len(groups),
-        trashed,
-        f"Kept one photo in each of {len(groups)} groups; {len(trashed)} photo{plural} "
-        "moved to the trash.",
+    return Outcome(batch, len(decided), trashed, _everywhere_message(decided, groups, trashed))
+
+
+def _everywhere_message(decided: list[Group], groups: list[Group], trashed: list[int]) -> str:
+    left = len(groups) - len(decided)
+    kept = _count(len(decided), "group")
+    message = (
+        f"Kept one photo in each of {kept}; {_count(len(trashed), 'photo')} moved to the trash."
     )
+    if not decided:
+        message = "Nothing moved to the trash."
+    if left:
+        message += (
+            f" {_count(left, 'group')} left for you to decide: keeping the suggested photo "
+            "would trash a shared one and keep a private one."
+        )
+    return message
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _keep(
@@ -149,21 +165,24 @@ def _kept_message(group: Group, keeper: Photo, trashed: list[int]) -> str:
     return message
 
 
-def keep_apart(owner_id: int, one: int, other: int) -> None:
-    """Never propose these two photos as duplicates (a copy made on purpose from the other, as
-    effects.copies does): their pair is stored dismissed, found or not, so the finder neither
-    verifies nor proposes it. Unlike "Not duplicates" there is nothing to undo."""
-    first, second = sorted((one, other))
+def keep_apart(owner_id: int, original: int, copy: int) -> None:
+    """`copy` was made on purpose from `original` (effects.copies): it is never proposed as a
+    duplicate, of its original or of anything else (duplicates.groups leaves it out of every
+    group, so no keep can trash it). Their pair is stored dismissed and marked with the copy,
+    found or not, so the finder does not verify it either. Unlike "Not duplicates" there is
+    nothing to undo."""
+    first, second = sorted((original, copy))
     Pair.objects.update_or_create(
         first_id=first,
         second_id=second,
-        defaults={"dismissed": True},
+        defaults={"dismissed": True, "copy_id": copy},
         create_defaults={
             "owner_id": owner_id,
             "score": 0.0,
             "inliers": 0,
             "coverage": 0.0,
             "dismissed": True,
+            "copy_id": copy,
         },
     )
 

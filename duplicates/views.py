@@ -24,9 +24,12 @@ MAX_GROUP = 500
 @login_required
 def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     groups = groups_of(request.user)
+    everywhere = [g for g in groups if not g.shared_over_private]  # as keep_suggested does
     context = {
         "groups": groups,
-        "to_trash": sum(len(g.photos) - 1 for g in groups),
+        "everywhere": len(everywhere),
+        "to_trash": sum(len(g.photos) - 1 for g in everywhere),
+        "left": len(groups) - len(everywhere),
         "can_undo": Resolution.objects.filter(owner=request.user, undone__isnull=True).exists(),
     }
     return render(request, "duplicates/review.html", context)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from duplicates.groups import groups_of
 from duplicates.models import Pair
 from gallery.demo import seed
 from gallery.models import Photo
@@ -91,6 +92,8 @@ def test_review_with_the_keyboard(size, groups, open_page, live_server):
 
 def test_keep_suggested_in_all_groups_asks_first_and_can_be_undone(groups, open_page, live_server):
     alice, made = groups
+    # All private: a group where the suggested photo is private and another shared is left out.
+    Photo.objects.filter(pk__in=[p.pk for pair in made for p in pair]).update(visibility="private")
     page = open_page("desktop", "alice")
     page.goto(f"{live_server.url}/duplicates/")
     page.once("dialog", lambda dialog: dialog.dismiss())
@@ -104,3 +107,52 @@ def test_keep_suggested_in_all_groups_asks_first_and_can_be_undone(groups, open_
     page.wait_for_selector("[data-dup-group]")
     wait_until(page, "() => document.querySelectorAll('[data-dup-group]').length === 3")
     assert in_trash(alice) == set()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_keep_suggested_in_all_groups_leaves_a_shared_photo_to_the_owner(
+    size, groups, open_page, live_server
+):
+    alice, made = groups
+    Photo.objects.filter(pk__in=[p.pk for pair in made for p in pair]).update(visibility="private")
+    first = groups_of(alice)[-1]  # one group: the suggested photo private, the other shared
+    private = first.suggested
+    (shared,) = [p for p in first.photos if p != private]
+    Photo.objects.filter(pk=shared.pk).update(visibility="public")
+    number = first.photos.index(shared) + 1
+    page = open_page(size, "alice")
+    page.goto(f"{live_server.url}/duplicates/")
+    groups_shown = page.locator("[data-dup-group]")
+    wait_until(page, "() => document.querySelectorAll('[data-dup-group]').length === 3")
+    group = groups_shown.filter(has=page.locator(f".tile[data-photo='{shared.pk}']"))
+    for _ in range(2):
+        if not group.is_visible():
+            page.keyboard.press("ArrowRight")
+    note = group.locator(".dup-shared")
+    assert note.is_visible()
+    assert note.inner_text() == (
+        f"Photo {number} is shared and the suggested photo is private: "
+        "“Keep suggested in all groups” leaves this group to you."
+    )
+    report = check_page(page, "duplicates-shared", size)
+    assert not report.faults, str(report)
+    screenshot(page, f"duplicates-shared-{size}")
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
+    page.click("text=Keep suggested in all groups")
+    page.wait_for_selector(".message:has-text('left for you')")
+    assert asked == [
+        "Keep the suggested photo in 2 of 3 groups and move 2 photos to the trash? The 1 group "
+        "with a shared photo and a private suggested one is left for you. Undo puts them back."
+    ]
+    assert len(in_trash(alice)) == 2
+    assert shared.pk not in in_trash(alice) and private.pk not in in_trash(alice)
+    assert set(shown_group(page)) == {private.pk, shared.pk}  # the group left
+    report = check_page(page, "duplicates-shared-after", size)
+    assert not report.faults, str(report)
+    screenshot(page, f"duplicates-shared-after-{size}")

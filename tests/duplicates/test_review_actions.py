@@ -7,6 +7,7 @@ import pytest
 
 from duplicates.groups import groups_of
 from duplicates.models import Pair
+from duplicates.resolving import keep_apart
 from gallery import trash
 from gallery.models import Album, AlbumPhoto, Moderation, Photo
 from gallery.processing import process_photo
@@ -209,3 +210,52 @@ def test_the_page_keeps_and_undoes_without_scripts(alice, group, login):
     assert not Photo.objects.in_trash_of(alice).exists()
     client.post("/duplicates/not-duplicates", {"photo": ids(*group)})
     assert groups_of(alice) == []
+
+
+def test_a_copy_made_by_an_effect_is_in_no_group_and_never_trashed(alice, ready_photo, api):
+    # The "faces hidden" copy of a group photo, shared, looks like alice's portraits of one of
+    # its people (found by the search); the original is kept apart from it as it was saved.
+    original = ready_photo(alice, 1, size=(192, 64))
+    copy = ready_photo(alice, 2, size=(192, 64), visibility="public")
+    portrait, smaller = ready_photo(alice, 3, size=(128, 128)), ready_photo(alice, 4)
+    keep_apart(alice.pk, original.pk, copy.pk)
+    pair(copy, portrait)
+    pair(portrait, smaller)
+    assert [sorted(p.pk for p in g.photos) for g in groups_of(alice)] == [
+        sorted(ids(portrait, smaller))
+    ]
+    response = api(alice).post("/api/duplicates/keep-suggested/")
+    assert response.json()["trashed"] == [smaller.pk]
+    # Not even named together with a photo it was found with.
+    body = {"photos": ids(copy, portrait), "keeper": portrait.pk}
+    assert api(alice).post("/api/duplicates/keep/", body, format="json").status_code == 404
+    assert set(Photo.objects.in_trash_of(alice).values_list("pk", flat=True)) == {smaller.pk}
+
+
+def test_keep_suggested_everywhere_never_trashes_a_shared_photo_for_a_private_one(
+    alice, group, ready_photo, api, login
+):
+    private = ready_photo(alice, 7, size=(160, 120))
+    shared = ready_photo(alice, 8, visibility="public", moderation=Moderation.APPROVED)
+    pair(private, shared)
+    page = login(alice).get("/duplicates/").content.decode()
+    assert "Keep the suggested photo in 1 of 2 groups and move 2 photos to the trash?" in page
+    assert (
+        "Photo 2 is shared and the suggested photo is private: "
+        "“Keep suggested in all groups” leaves this group to you."
+    ) in page
+    response = api(alice).post("/api/duplicates/keep-suggested/")
+    assert response.json()["groups"] == 1
+    assert sorted(response.json()["trashed"]) == sorted(ids(*group[1:]))
+    assert response.json()["message"] == (
+        "Kept one photo in each of 1 group; 2 photos moved to the trash. 1 group left for you "
+        "to decide: keeping the suggested photo would trash a shared one and keep a private one."
+    )
+    assert [sorted(p.pk for p in g.photos) for g in groups_of(alice)] == [ids(private, shared)]
+    # Chosen explicitly, it is done (and the page says the kept one stays private).
+    body = {"photos": ids(private, shared), "keeper": private.pk}
+    assert (
+        "stays private"
+        in api(alice).post("/api/duplicates/keep/", body, format="json").json()["message"]
+    )
+    assert shared.pk in Photo.objects.in_trash_of(alice).values_list("pk", flat=True)
