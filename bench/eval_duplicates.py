@@ -396,6 +396,7 @@ def choose(pairs: Pairs) -> matching.Thresholds:
             max_distortion=chosen_values["max_distortion"],
             min_correlation=chosen_values["min_correlation"],
             max_signature_distance=matching.DEFAULT.max_signature_distance,
+            max_aspect_change=matching.DEFAULT.max_aspect_change,
         )
         s = score(pairs, t)
         if s["precision"] < TARGET_PRECISION + MARGIN:

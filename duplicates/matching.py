@@ -22,7 +22,9 @@ Two stages:
      similarity, relative to the frame's diagonal;
    - appearance: the one warped onto the other, the grey pictures agree (Pearson correlation
      of lightly smoothed pixels over the overlap: brightness, contrast and colour edits do
-     not change it, other light and glare do).
+     not change it, other light and glare do);
+   - shape: the frames' aspect ratios are within 2x of each other (a square crop of a wide
+     photo is a copy; a single portrait found inside a wide group picture is not).
 
 The thresholds are measured by bench/eval_duplicates.py (see the README's Duplicates section).
 """
@@ -51,6 +53,9 @@ class Thresholds:
     min_coverage: float = 0.3  # of each frame
     max_distortion: float = 0.02  # corner error of the best similarity / frame diagonal
     min_correlation: float = 0.75
+    # Not chosen on the pairs (their crops change the shape by at most 1.25x): a crop to
+    # a square from 16:9 (1.78x) stays a copy, a 3.2:1 panorama and a 1:1 portrait do not.
+    max_aspect_change: float = 2.0
     # Candidate stage: signatures this close are checked even when the colours differ.
     max_signature_distance: int = 18
 
@@ -168,9 +173,16 @@ class Measures:
     coverage: float  # the smaller of the two frames' covered shares, 0..1
     distortion: float
     correlation: float  # -1..1; -1 when there was nothing to compare
+    aspect_change: float  # the wider frame's width/height over the other's, >= 1
 
 
-NOTHING = Measures(0, 0.0, 1.0, -1.0)
+NOTHING = Measures(0, 0.0, 1.0, -1.0, 1.0)
+
+
+def aspect_change(size_a: tuple[int, int], size_b: tuple[int, int]) -> float:
+    """How much wider one frame (width, height) is than the other: 1.0 for the same shape."""
+    a, b = size_a[0] / size_a[1], size_b[0] / size_b[1]
+    return max(a, b) / min(a, b)
 
 
 def measure(
@@ -183,17 +195,19 @@ def measure(
 ) -> Measures:
     """What `judge` decides on, for a pair whose geometric match is `inliers` matches
     supporting `h`, which maps b's feature frame (size_b, as (width, height)) onto a's."""
+    shape = aspect_change(size_a, size_b)
     if h is None or inliers < 4:
-        return Measures(inliers, 0.0, 1.0, -1.0)
+        return Measures(inliers, 0.0, 1.0, -1.0, shape)
     h = np.asarray(h, dtype=np.float64)
     if abs(np.linalg.det(h)) < 1e-12:
-        return Measures(inliers, 0.0, 1.0, -1.0)
+        return Measures(inliers, 0.0, 1.0, -1.0, shape)
     inverse = np.linalg.inv(h)
     coverage = min(covered_share(h, size_b, size_a), covered_share(inverse, size_a, size_b))
     bend = max(distortion(h, size_b, size_a), distortion(inverse, size_a, size_b))
     if coverage <= 0:
-        return Measures(inliers, 0.0, bend, -1.0)
-    return Measures(inliers, coverage, bend, correlation(grey_a, grey_b, h, size_a, size_b))
+        return Measures(inliers, 0.0, bend, -1.0, shape)
+    agreement = correlation(grey_a, grey_b, h, size_a, size_b)
+    return Measures(inliers, coverage, bend, agreement, shape)
 
 
 def is_duplicate(m: Measures, thresholds: Thresholds = DEFAULT) -> bool:
@@ -202,4 +216,5 @@ def is_duplicate(m: Measures, thresholds: Thresholds = DEFAULT) -> bool:
         and m.coverage >= thresholds.min_coverage
         and m.distortion <= thresholds.max_distortion
         and m.correlation >= thresholds.min_correlation
+        and m.aspect_change <= thresholds.max_aspect_change
     )

@@ -80,3 +80,26 @@ def test_a_degenerate_homography_is_no_match():
     m = matching.measure(50, flat, (64, 64), (64, 64), grey, grey)
     assert not matching.is_duplicate(m)
     assert not matching.is_duplicate(matching.measure(50, None, (64, 64), (64, 64), grey, grey))
+
+
+def test_a_wide_picture_holding_the_photo_is_not():
+    # A portrait next to another picture, 2.5 times as wide as it is tall: the portrait covers
+    # enough of it and agrees where they overlap, but a wide picture is not the same shot as
+    # a portrait.
+    portrait = np.ascontiguousarray(images.sample("astronaut")[56:456, 56:456])
+    wide = np.concatenate([portrait, fit_long_side(images.sample("coffee"), 600)], axis=1)
+    assert wide.shape[:2] == (400, 1000)
+    m = measures(wide, portrait)
+    assert m.coverage >= matching.DEFAULT.min_coverage
+    assert m.correlation >= matching.DEFAULT.min_correlation
+    assert m.aspect_change == pytest.approx(2.5)
+    assert not matching.is_duplicate(m), m
+
+
+def test_a_square_crop_of_a_wide_photo_still_is():
+    photo = images.sample("chelsea")  # 451×300
+    h, w = photo.shape[:2]
+    square = np.ascontiguousarray(photo[:, (w - h) // 2 : (w - h) // 2 + h])
+    m = measures(photo, square)
+    assert m.aspect_change == pytest.approx(w / h, rel=0.01)
+    assert matching.is_duplicate(m), m
