@@ -35,7 +35,8 @@ MAX_GROUP = 500  # photos named in one decision
 class GroupSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(help_text="The smallest photo id in the group.")
     suggested = serializers.IntegerField(
-        help_text="The photo to keep: most pixels, then the largest file, then the oldest."
+        help_text="The photo to keep: most pixels, then the largest file (sizes within 2% "
+        "count as equal), then the oldest."
     )
     suggested_reason = serializers.CharField(
         help_text='Why, in words: "Suggested: more pixels (4000×3000) than photo 2."'

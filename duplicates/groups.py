@@ -16,11 +16,16 @@ from duplicates.models import Pair
 from gallery.actions import User
 from gallery.models import Photo, Status, Visibility
 
+# Files within this share of the largest count as the same size: re-saving a file or
+# stripping its metadata changes a few bytes, which says nothing about compression (and the
+# page shows both sizes rounded alike).
+SAME_SIZE = 0.02
+
 
 @dataclass
 class Group:
     photos: list[Photo]  # oldest first
-    suggested: Photo  # the one to keep: most pixels, then the largest file, then the oldest
+    suggested: Photo  # the one to keep: KEEP_RULES
     pairs: list[int]  # Pair ids inside the group
     score: float  # the lowest appearance agreement of its pairs
 
@@ -55,41 +60,77 @@ class Group:
         )
 
 
-def _keep_order(p: Photo) -> tuple[int, int, object, int]:
-    """Smallest first is kept: most pixels, then the largest file, then the oldest."""
-    return (-(p.width * p.height), -p.byte_size, p.taken_at or p.created, p.pk)
+def _most_pixels(photos: list[Photo]) -> list[Photo]:
+    most = max(p.width * p.height for p in photos)
+    return [p for p in photos if p.width * p.height == most]
+
+
+def _largest_files(photos: list[Photo]) -> list[Photo]:
+    largest = max(p.byte_size for p in photos)
+    return [p for p in photos if p.byte_size >= largest * (1 - SAME_SIZE)]
+
+
+def _oldest(photos: list[Photo]) -> list[Photo]:
+    oldest = min(p.taken_at or p.created for p in photos)
+    return [p for p in photos if (p.taken_at or p.created) == oldest]
+
+
+def _added_first(photos: list[Photo]) -> list[Photo]:
+    return [min(photos, key=lambda p: p.pk)]
+
+
+# Each rule keeps the photos it prefers among those the rules before it left.
+KEEP_RULES = (_most_pixels, _largest_files, _oldest, _added_first)
 
 
 def suggested_keeper(photos: list[Photo]) -> Photo:
-    return min(photos, key=_keep_order)
+    left = photos
+    for rule in KEEP_RULES:
+        left = rule(left)
+    return left[0]
 
 
 def why_suggested(photos: list[Photo], keeper: Photo) -> str:
     """Why `keeper` is suggested, naming the others by their place in `photos` (from 1): for
-    each rule of _keep_order in turn, the photos it set the keeper above."""
+    each rule of KEEP_RULES in turn, the photos it set aside. File sizes are given exactly, as
+    the page shows them rounded to kB."""
     number = {p.pk: i for i, p in enumerate(photos, 1)}
     pixels = f"{keeper.width}×{keeper.height}"
-    rules = [
-        lambda names: f"more pixels ({pixels}) than {names}",
-        lambda names: f"the same pixels as {names} but a larger file, so less compressed",
-        lambda names: f"the same pixels and file size as {names}, but older",
-        lambda names: f"the same pixels, file size and date as {names}, but added first",
+
+    def sizes(beaten: list[Photo]) -> str:
+        theirs = _and([f"{p.byte_size:,}" for p in beaten])
+        return f"{keeper.byte_size:,} bytes against {theirs}"
+
+    words = [
+        lambda names, _: f"more pixels ({pixels}) than {names}",
+        lambda names, beaten: (
+            f"the same pixels as {names} but a larger file ({sizes(beaten)}), so less compressed"
+        ),
+        lambda names, _: f"the same pixels and about the same file size as {names}, but older",
+        lambda names, _: (
+            f"the same pixels, about the same file size and the same date as {names}, "
+            "but added first"
+        ),
     ]
-    mine = _keep_order(keeper)
     clauses = []
-    tied = [p for p in photos if p.pk != keeper.pk]
-    for rule, words in enumerate(rules):
-        beaten = [p for p in tied if _keep_order(p)[rule] != mine[rule]]
+    left = photos
+    for rule, say in zip(KEEP_RULES, words, strict=True):
+        kept = rule(left)
+        beaten = [p for p in left if p not in kept]
         if beaten:
-            clauses.append(words(_photo_numbers([number[p.pk] for p in beaten])))
-        tied = [p for p in tied if p not in beaten]
+            clauses.append(say(_photo_numbers([number[p.pk] for p in beaten]), beaten))
+        left = kept
     return f"Suggested: {'; '.join(clauses)}."
 
 
+def _and(items: list[str]) -> str:
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _photo_numbers(numbers: list[int]) -> str:
-    if len(numbers) == 1:
-        return f"photo {numbers[0]}"
-    return f"photos {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+    return ("photo " if len(numbers) == 1 else "photos ") + _and([str(n) for n in numbers])
 
 
 def live_pairs(user: User) -> list[tuple[int, int, int, float]]:

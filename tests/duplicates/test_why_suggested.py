@@ -25,19 +25,37 @@ def test_the_one_with_the_most_pixels_says_so():
     )
 
 
-def test_a_tie_on_pixels_is_decided_by_the_larger_file():
-    assert reason(photo(1, size=900_000), photo(2), photo(3, 800, 600)) == (
-        "Suggested: more pixels (4000×3000) than photo 3; "
-        "the same pixels as photo 1 but a larger file, so less compressed."
+def test_a_tie_on_pixels_is_decided_by_the_larger_file_with_the_exact_sizes():
+    # The page shows sizes rounded to kB or to 0.1 MB: the reason gives them exactly.
+    assert reason(photo(1, size=1_950_000), photo(2), photo(3, 800, 600)) == (
+        "Suggested: more pixels (4000×3000) than photo 3; the same pixels as photo 1 but a "
+        "larger file (2,000,000 bytes against 1,950,000), so less compressed."
     )
+    assert reason(photo(1, size=900_000), photo(2, size=800_000), photo(3)).endswith(
+        "photos 1 and 2 but a larger file (2,000,000 bytes against 900,000 and 800,000), "
+        "so less compressed."
+    )
+
+
+def test_files_a_few_bytes_apart_count_as_the_same_size():
+    # Both show as 259 kB; 48 bytes say nothing about compression: the older one is kept.
+    newer, older = photo(1, size=258_722, day=3), photo(2, size=258_674, day=2)
+    assert suggested_keeper([newer, older]) == older
+    assert reason(newer, older) == (
+        "Suggested: the same pixels and about the same file size as photo 1, but older."
+    )
+    # Within 2% of the largest is the same size; beyond, the larger file wins.
+    assert suggested_keeper([photo(1, size=1_000_000, day=3), photo(2, size=985_000)]).pk == 2
+    assert suggested_keeper([photo(1, size=1_000_000, day=3), photo(2, size=979_000)]).pk == 1
 
 
 def test_then_by_the_date_and_last_by_the_order_added():
     assert reason(photo(1, day=2), photo(2, day=3), photo(3, day=1)) == (
-        "Suggested: the same pixels and file size as photos 1 and 2, but older."
+        "Suggested: the same pixels and about the same file size as photos 1 and 2, but older."
     )
     assert reason(photo(4), photo(5)) == (
-        "Suggested: the same pixels, file size and date as photo 2, but added first."
+        "Suggested: the same pixels, about the same file size and the same date as photo 2, "
+        "but added first."
     )
 
 
