@@ -35,9 +35,14 @@ class Status(models.TextChoices):
 
 
 def _shared_q(user: AbstractBaseUser | AnonymousUser | None) -> Q:
-    """Whose-ever photos are shared with `user`: public and approved, or for staff public."""
+    """Whose-ever photos are shared with `user`: public and approved; for staff also public
+    ones waiting for review. A rejected photo is shared with nobody, staff included: only its
+    owner sees it (with its "Rejected" badge)."""
     if user is not None and user.is_authenticated and getattr(user, "is_staff", False):
-        return Q(visibility=Visibility.PUBLIC)
+        return Q(
+            visibility=Visibility.PUBLIC,
+            moderation__in=[Moderation.APPROVED, Moderation.PENDING],
+        )
     return Q(visibility=Visibility.PUBLIC, moderation=Moderation.APPROVED)
 
 
@@ -53,9 +58,9 @@ class PhotoQuerySet(models.QuerySet["Photo"]):
         """The photos `user` may see. Every page, API endpoint and search path uses this.
 
         Anyone: public photos that a moderator approved. Signed-in users: also their own.
-        Staff: also public photos still waiting for review (they review them). Nobody sees
-        another user's private photos. Photos in the trash are seen by nobody here (their
-        owner finds them with `in_trash_of`).
+        Staff: also public photos still waiting for review (they review them), never rejected
+        ones. Nobody sees another user's private photos. Photos in the trash are seen by nobody
+        here (their owner finds them with `in_trash_of`).
         """
         return self.filter(_visible(user))
 

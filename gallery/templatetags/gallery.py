@@ -88,6 +88,11 @@ def photo_tile(
                     photo.get_moderation_display(),
                 )  # fmt: skip
             )
+    elif photo.moderation == Moderation.PENDING and photo.visibility == Visibility.PUBLIC:
+        # Only staff are shown someone else's photo before review (PhotoQuerySet.visible_to).
+        badges.append(
+            format_html('<span class="badge pending">{}</span>', Moderation.PENDING.label)
+        )
     check = ""
     if mine and context.get("selectable"):
         check = format_html(
