@@ -34,12 +34,18 @@ def album_page(request: HttpRequest, pk: int) -> HttpResponse:
     photos = list(
         album.photos_for(request.user).select_related("owner")[: settings.FOCAL_ALBUM_PAGE]
     )
+    is_owner = album.owner_id == request.user.pk
+    shared = album.visibility == Visibility.PUBLIC
     context = {
         "album": album,
         "photos": photos,
-        "is_owner": album.owner_id == request.user.pk,
+        "is_owner": is_owner,
         "visibility_choices": Visibility.choices,
-        "selectable": album.owner_id == request.user.pk,
+        "selectable": is_owner,
+        # The owner of a shared album is told how many of its photos others see; a visitor
+        # who sees none is told there are some they cannot see, never how many.
+        "reach": albums.reach(album) if is_owner and shared else None,
+        "none_for_you": not is_owner and not photos and albums.holds_photos(album),
     }
     return render(request, "gallery/album.html", context)
 
@@ -61,7 +67,10 @@ def album_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         albums.rename(request.user, album, request.POST["title"])
     if request.POST.get("visibility") in Visibility.values:
         albums.set_visibility(request.user, album, request.POST["visibility"])
-    messages.success(request, "Album saved.")
+    shared = album.visibility == Visibility.PUBLIC
+    messages.success(
+        request, "Album saved: anyone with the link can open it." if shared else "Album saved."
+    )
     return redirect(album)
 
 

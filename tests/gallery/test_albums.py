@@ -7,7 +7,8 @@ import zipfile
 
 import pytest
 
-from gallery.models import Album
+from gallery.albums import Reach
+from gallery.models import Album, Photo
 from gallery.processing import process_photo
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +144,74 @@ def test_download_streams_a_zip_of_the_originals_one_may_see(login, alice, bob, 
     originals = {files.media_path(p.original.name).read_bytes() for p in mine}
     assert {archive.read(name) for name in archive.namelist()} == originals
     assert archive.testzip() is None
+
+
+def make_shared_album(login, owner, photos, title="Trip"):
+    client = login(owner)
+    client.post("/albums/new", {"title": title, "photo": [p.pk for p in photos]})
+    album = Album.objects.get(title=title)
+    saved = client.post(f"/albums/{album.pk}/update", {"visibility": "public"}, follow=True)
+    return album, saved.content.decode()
+
+
+def test_the_owner_of_a_shared_album_of_private_photos_is_told_others_see_none(login, alice, ready):
+    photos = [ready(alice, s) for s in range(4)]
+    client = login(alice)
+    client.post("/albums/new", {"title": "Mine", "photo": [photos[0].pk]})
+    page = client.get(f"/albums/{Album.objects.get().pk}/").content.decode()
+    assert "only you can see this album" in page and "Others see" not in page
+    album, page = make_shared_album(login, alice, photos)
+    assert "Album saved: anyone with the link can open it." in page
+    assert "Others see 0 of 4 photos: the other 4 are private." in page
+    assert "select them and choose “Who sees them”, then “Everyone”" in page
+
+
+def test_the_owner_is_told_why_each_hidden_photo_is_hidden(login, alice, ready):
+    photos = [
+        ready(alice, 1, visibility="public", moderation="approved"),
+        ready(alice, 2),
+        ready(alice, 3),
+        ready(alice, 4, visibility="public"),
+    ]
+    album, page = make_shared_album(login, alice, photos)
+    expected = (
+        "Others see 1 of 4 photos: of the other 3, 2 are private and 1 is waiting for review."
+    )
+    assert expected in page
+    Photo.objects.filter(pk__in=[p.pk for p in photos]).update(
+        visibility="public", moderation="approved"
+    )
+    page = login(alice).get(f"/albums/{album.pk}/").content.decode()
+    assert "Others see all 4 photos." in page and "Others see 4 of" not in page
+
+
+def test_visitors_are_told_there_is_nothing_they_may_see_not_that_it_is_empty(
+    login, alice, bob, ready
+):
+    album, _ = make_shared_album(login, alice, [ready(alice, s) for s in range(4)])
+    for visitor in (login(bob), login()):
+        page = visitor.get(f"/albums/{album.pk}/").content.decode()
+        assert "No photos here that you can see" in page
+        assert "This album is empty" not in page
+        assert "Others see" not in page and " 4 " not in page and "of 4" not in page
+    empty, _ = make_shared_album(login, alice, [], title="Nothing yet")
+    page = login(bob).get(f"/albums/{empty.pk}/").content.decode()
+    assert "This album is empty" in page and "No photos here that you can see" not in page
+
+
+@pytest.mark.parametrize(
+    ("reach", "sentence"),
+    [
+        (Reach(total=1, seen=0, private=0, pending=0, rejected=1),
+         "Others see 0 of 1 photo: it is rejected by a moderator."),
+        (Reach(total=3, seen=2, private=1, pending=0, rejected=0),
+         "Others see 2 of 3 photos: the other one is private."),
+        (Reach(total=4, seen=0, private=2, pending=1, rejected=1),
+         "Others see 0 of 4 photos: of the other 4, 2 are private, 1 is waiting for review "
+         "and 1 is rejected by a moderator."),
+        (Reach(total=1, seen=1, private=0, pending=0, rejected=0), "Others see its photo."),
+        (Reach(total=0, seen=0, private=0, pending=0, rejected=0), ""),
+    ],
+)  # fmt: skip
+def test_the_owner_reads_what_others_see_in_a_sentence(reach, sentence):
+    assert reach.sentence() == sentence
