@@ -9,10 +9,15 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, password_validation
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import (
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    UserCreationForm,
+)
 from django.core.mail import EmailMultiAlternatives
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,14 +33,60 @@ from focal.ratelimits import (
     email_key,
 )
 
+# Django's validators as the few words shown under a new password, in this order; a validator
+# not named here is shown with its own help text.
+_SHORT_RULES: dict[type, tuple[int, str]] = {
+    password_validation.MinimumLengthValidator: (0, "at least {min_length} characters"),
+    password_validation.NumericPasswordValidator: (1, "not all digits"),
+    password_validation.CommonPasswordValidator: (2, "not a common password"),
+    password_validation.UserAttributeSimilarityValidator: (3, "not like your username or email"),
+}
 
-class SignupForm(UserCreationForm):
+
+def password_rules() -> str:
+    """The rules of the site's password validators in one line: "At least 8 characters, not
+    all digits, not a common password, not like your username or email." (Django's own help
+    is a list of sentences that all begin "Your password")."""
+    short: list[tuple[int, str]] = []
+    other: list[str] = []
+    for validator in password_validation.get_default_password_validators():
+        rule = _SHORT_RULES.get(type(validator))
+        if rule is None:
+            other.append(validator.get_help_text())
+        else:
+            short.append((rule[0], rule[1].format_map(vars(validator))))
+    line = ", ".join(words for _, words in sorted(short))
+    return " ".join([f"{line[:1].upper()}{line[1:]}." if line else "", *other]).strip()
+
+
+class PasswordRules:
+    """For a form with a new password: the rules shown under it before the form is sent, not
+    only in the error after it fails."""
+
+    new_password_field = "new_password1"
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[self.new_password_field].help_text = password_rules()
+
+
+class SignupForm(PasswordRules, UserCreationForm):
+    new_password_field = "password1"
     email = forms.EmailField(
         required=False, help_text="Optional. Without it a forgotten password cannot be reset."
     )
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
+
+
+class ChangePasswordForm(PasswordRules, PasswordChangeForm):
+    pass
+
+
+class NewPasswordForm(PasswordRules, SetPasswordForm):
+    pass
 
 
 def signup(request: HttpRequest) -> HttpResponse:

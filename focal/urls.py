@@ -42,7 +42,9 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name=_t("password_reset_confirm")),
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name=_t("password_reset_confirm"), form_class=accounts.NewPasswordForm
+        ),
         name="password_reset_confirm",
     ),
     path(
@@ -52,7 +54,9 @@ urlpatterns = [
     ),
     path(
         "accounts/password/change/",
-        auth_views.PasswordChangeView.as_view(template_name=_t("password_change_form")),
+        auth_views.PasswordChangeView.as_view(
+            template_name=_t("password_change_form"), form_class=accounts.ChangePasswordForm
+        ),
         name="password_change",
     ),
     path(

@@ -217,6 +217,36 @@ def test_sign_up_asks_for_an_optional_email_address(django_user_model):
     assert mail.outbox[0].to == ["carol@example.org"]
 
 
+RULES = (
+    "At least 8 characters, not all digits, not a common password, not like your username or email."
+)
+
+
+def rules_under(page: str, name: str) -> str:
+    """The help shown under the field `name`, checked to be the one its input points at."""
+    field = re.search(rf'<input[^>]*name="{name}"[^>]*aria-describedby="([^"]+)"', page)
+    assert field, name
+    help_text = re.search(rf'<small id="{field[1]}">([^<]*)</small>', page)
+    assert help_text, f"no help under {name}"
+    return help_text[1]
+
+
+def test_the_password_rules_show_before_a_new_password_is_sent(alice, login):
+    assert rules_under(Client().get("/accounts/signup/").content.decode(), "password1") == RULES
+    change = login(alice).get("/accounts/password/change/").content.decode()
+    assert rules_under(change, "new_password1") == RULES
+    ask_for_reset("alice@example.org")
+    chosen = Client().get(link_in(mail.outbox[0]), follow=True).content.decode()
+    assert rules_under(chosen, "new_password1") == RULES
+
+
+def test_the_rules_stay_with_the_error_when_the_password_breaks_them(alice, login):
+    form = {"username": "carol", "password1": "12345678", "password2": "12345678"}
+    page = Client().post("/accounts/signup/", form).content.decode()
+    assert "This password is entirely numeric." in page
+    assert rules_under(page, "password1") == RULES
+
+
 def test_with_the_file_backend_the_mail_is_a_file_in_the_mail_folder(alice, settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
