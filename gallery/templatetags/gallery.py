@@ -138,6 +138,15 @@ def day_heading_short(day: date) -> str:
 
 
 @register.filter
+def day_heading_tight(day: date) -> str:
+    """What a day heading says where "Sat 28 Nov" does not fit: "28 Nov", "3 May 2020"."""
+    today = timezone.localdate()
+    if (today - day).days in (0, 1):
+        return day_heading_short(day)
+    return f"{day.day} {day:%b}" + ("" if day.year == today.year else f" {day.year}")
+
+
+@register.filter
 def month_heading(day: date) -> str:
     return f"{day:%B %Y}"
 

@@ -23,6 +23,7 @@
       remember(items, [...grid.children]);
     }
     const width = grid.clientWidth;
+    watchWidth(grid, width);
     if (!items.length) { grid.replaceChildren(); return; }
     if (!width) return;
     const style = getComputedStyle(grid);
@@ -74,6 +75,7 @@
         again.className = "day-title again";
         again.setAttribute("aria-hidden", "true");
         again.textContent = members[0].label;
+        if (members[0].tight) again.dataset.tight = members[0].tight;
         heads.push({ heading: again, x: 0 });
         line.append(again);
       }
@@ -98,20 +100,53 @@
     }
     grid.replaceChildren(fragment);
     grid.classList.add("laid-out");
+    fitHeadings(grid);
+  }
+
+  // A day heading that does not fit over its photos ("Tue 24 Nov" over one narrow tile) says
+  // "24 Nov" (data-tight) rather than "Tue 24 …": the month is what tells the days apart.
+  function fitHeadings(grid) {
+    const headings = [...grid.querySelectorAll(".jrow > .day-title[data-tight]")];
+    for (const heading of headings) {
+      heading.dataset.full ??= heading.textContent;
+      heading.textContent = heading.dataset.full;
+    }
+    const cut = headings.filter((heading) => heading.scrollWidth > heading.clientWidth + 1);
+    for (const heading of cut) heading.textContent = heading.dataset.tight;
+  }
+
+  // A grid is laid out again when its own width changes: the window was resized, or a
+  // column (the photo page's side panel) changed size.
+  const widths = new WeakMap();
+  let relayout = null;
+  const resizes = "ResizeObserver" in window
+    ? new ResizeObserver((entries) => {
+        for (const { target } of entries) {
+          if (target.clientWidth && target.clientWidth !== widths.get(target)) {
+            clearTimeout(relayout);
+            relayout = setTimeout(() => justify(), 120);
+          }
+        }
+      })
+    : null;
+  function watchWidth(grid, width) {
+    if (!widths.has(grid)) resizes?.observe(grid);
+    widths.set(grid, width);
   }
 
   // Tiles in order, each with the day heading just before it (if any), its day and the
   // day's heading text.
   function remember(items, elements) {
     let heading = null;
-    let { day = null, label = null } = items.length ? items[items.length - 1] : {};
+    let { day = null, label = null, tight = null } = items.length ? items[items.length - 1] : {};
     for (const element of elements) {
       if (element.classList.contains("day-title")) {
         heading = element;
         day = element.dataset.day;
         label = element.textContent.trim();
+        tight = element.dataset.tight;
       } else if (element.classList.contains("tile")) {
-        items.push({ tile: element, heading, day, label, ar: Number(element.dataset.ar) || 1 });
+        items.push({ tile: element, heading, day, label, tight, ar: Number(element.dataset.ar) || 1 });
         heading = null;
       }
     }
@@ -155,14 +190,15 @@
     layout(grid);
   }
 
-  let resizeTimer = null;
-  let lastWidth = window.innerWidth;
-  window.addEventListener("resize", () => {
-    if (window.innerWidth === lastWidth) return;
-    lastWidth = window.innerWidth;
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => justify(), 120);
-  });
+  if (!resizes) {
+    let lastWidth = window.innerWidth;
+    window.addEventListener("resize", () => {
+      if (window.innerWidth === lastWidth) return;
+      lastWidth = window.innerWidth;
+      clearTimeout(relayout);
+      relayout = setTimeout(() => justify(), 120);
+    });
+  }
 
   // Arrow keys move between tiles: left/right in reading order, up/down to the nearest tile in
   // the row above or below.
