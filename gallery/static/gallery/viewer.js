@@ -56,7 +56,12 @@
   // --- keyboard -----------------------------------------------------------------------------
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-    if (event.target.closest("input, select, textarea, button, [contenteditable]")) return;
+    // Keys typed into a field are the field's; a focused button (Save changes, an effect) keeps
+    // only Enter and Space, so Esc and the arrows still close and step after using it.
+    if (event.target.closest("input, select, textarea, [contenteditable]:not([contenteditable=false])")) return;
+    if (event.target.closest("button, a[href], summary") && (event.key === "Enter" || event.key === " ")) return;
+    // Arrows on a tile of the panel's strips move between tiles (site.js).
+    if (event.key.startsWith("Arrow") && event.target.closest("[data-tiles]")) return;
     if (event.key === "Escape") {
       if (zoom.scale > 1 && frame) resetZoom(); else closeViewer(event);
     } else if (event.key === "ArrowLeft" && zoom.scale === 1) step(prev);
