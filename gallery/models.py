@@ -237,6 +237,8 @@ class Photo(models.Model):
             return "Only you can see it."
         if self.moderation == Moderation.APPROVED:
             return "Everyone can see it."
+        if self.moderation == Moderation.REJECTED:
+            return "Only you can see it: a moderator rejected it."
         return "Everyone will see it once a moderator approves it."
 
     def file_name(self, kind: str) -> str | None:

@@ -90,3 +90,16 @@ def test_bob_sees_neither_pending_nor_rejected_photos(login, api, bob, reviewed)
         assert "Kitchen approved" in html and PENDING_BADGE not in html
     listed = {photo["id"] for photo in api(bob).get("/api/photos/").json()["results"]}
     assert listed == {reviewed[Moderation.APPROVED].pk}
+
+
+@pytest.mark.parametrize(
+    ("visibility", "moderation", "said"),
+    [
+        ("private", "pending", "Only you can see it."),
+        ("public", "approved", "Everyone can see it."),
+        ("public", "pending", "Everyone will see it once a moderator approves it."),
+        ("public", "rejected", "Only you can see it: a moderator rejected it."),
+    ],
+)
+def test_the_owner_is_told_who_sees_a_photo_in_each_state(visibility, moderation, said):
+    assert Photo(visibility=visibility, moderation=moderation).who_sees_it == said
