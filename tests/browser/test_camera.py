@@ -320,6 +320,15 @@ def test_with_no_camera_the_page_says_so_and_offers_uploading(alice, live_server
         page.wait_for_url(f"{live_server.url}/upload/")
         page.go_back()
         page.wait_for_selector("#camera-fallback:not([hidden])")
+        # Nothing that needs a camera is left on show: no black preview, no effect choices,
+        # no disabled shutter; the reason heads the card with the way without a camera.
+        for hidden in ("#camera-view", ".camera-effects", "#camera-shutter", "#camera-hide-faces"):
+            assert page.is_hidden(hidden), hidden
+        message = page.locator("#camera-message").bounding_box()
+        offer = page.locator("#camera-fallback").bounding_box()
+        assert message is not None and offer is not None
+        assert message["y"] == offer["y"] and message["x"] == offer["x"]
+        assert message["width"] == pytest.approx(offer["width"], abs=1)
         name = "desktop" if size[0] > 1000 else "phone"
         report = check_page(page, "camera-none", name)
         screenshot(page, f"camera-none-{name}")

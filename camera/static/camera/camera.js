@@ -123,6 +123,8 @@ function cannotStart(text) {
   show(text);
   hint.hidden = true;
   fallback.hidden = false;
+  fallback.prepend(message);  // the reason and the way without a camera, in one card
+  root.classList.add("camera-off");  // camera.css puts away what needs a camera
 }
 
 function stopCamera() {
