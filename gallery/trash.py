@@ -9,6 +9,7 @@ changes until the photo is deleted for good.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
@@ -56,6 +57,19 @@ def delete_for_good(user: User, ids: Iterable[int]) -> int:
     for photo in photos:
         actions.delete_photo(user, photo)
     return len(photos)
+
+
+def time_left(photo: Photo) -> str:
+    """How long a trashed photo stays before purge_expired deletes it, in days begun: "30 days
+    left" just after trashing, "2 days left", then "Less than a day left" (the purge runs
+    hourly)."""
+    if photo.trashed_at is None:
+        return ""
+    left = photo.trashed_at + timedelta(days=settings.FOCAL_TRASH_DAYS) - timezone.now()
+    if left < timedelta(days=1):
+        return "Less than a day left"
+    days = math.ceil(left / timedelta(days=1))
+    return f"{days} days left"
 
 
 def purge_interval() -> float:

@@ -190,3 +190,11 @@ def undo_ids(tags: str) -> list[int]:
 def tile_url(photo: Photo) -> str | None:
     """The photo's 640 px rendition (its thumbnail where it has none yet)."""
     return photo.file_url("tile") if photo.tile else photo.file_url("thumb")
+
+
+@register.filter
+def trash_time_left(photo: Photo) -> str:
+    """ "12 days left" on a trashed photo's tile (gallery.trash.time_left)."""
+    from gallery.trash import time_left
+
+    return time_left(photo)

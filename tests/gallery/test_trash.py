@@ -97,6 +97,30 @@ def test_the_purge_deletes_only_what_has_been_in_the_trash_long_enough(alice, re
     assert set(Photo.objects.values_list("pk", flat=True)) == {recent.pk, kept.pk}
 
 
+def test_each_trashed_photo_says_how_long_it_has_left(login, alice, ready, settings):
+    settings.FOCAL_TRASH_DAYS = 30
+    fresh, older, last = ready(alice, 1), ready(alice, 2), ready(alice, 3)
+    trash.trash(alice, [fresh.pk, older.pk, last.pk])
+    now = timezone.now()
+    Photo.objects.filter(pk=older.pk).update(trashed_at=now - timedelta(days=28, hours=1))
+    Photo.objects.filter(pk=last.pk).update(trashed_at=now - timedelta(days=29, hours=23))
+    html = login(alice).get("/trash/").content.decode()
+
+    def label(photo: Photo) -> str:
+        tile = html[html.index(f'data-photo="{photo.pk}"') :]
+        return tile[
+            tile.index('class="tile-label">') + 19 : tile.index(
+                "</span>", tile.index('class="tile-label">')
+            )
+        ]
+
+    assert label(fresh) == "30 days left"  # trashed a moment ago
+    assert label(older) == "2 days left"  # 1 day 23 hours
+    assert label(last) == "Less than a day left"
+    # The purge agrees: none of them is due yet.
+    assert trash.purge_expired() == 0
+
+
 def test_uploading_a_trashed_photo_again_brings_it_back(api, alice, add_photo):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
