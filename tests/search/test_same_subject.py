@@ -144,6 +144,7 @@ def test_the_search_page_shows_both_for_an_image(client, alice, ready):
     html = client.post("/search/", {"image": query}).content.decode()
     same = html[html.index('id="same-subject"') : html.index("Similar colours")]
     assert f"/photos/{original.pk}/" in same
+    assert "tile-label" not in same  # the heading says it; no "Same subject" on every tile
     colour = html[html.index("Similar colours") :]
     assert f"/photos/{coffee.pk}/" in colour
     assert f"/photos/{original.pk}/" not in colour  # listed once, under Same subject
