@@ -51,6 +51,9 @@ def test_upload_three_photos_and_open_one(
 
     items = page.locator("#upload-list .upload-item")
     assert items.count() == 3
+    # The newest batch on top, and each batch's files in the order they were chosen.
+    names = items.locator(".name").all_inner_texts()
+    assert names == ["dropped.jpg", "holiday-0.jpg", "holiday-1.jpg"]
     wait_until(
         page,
         """() => {

@@ -226,14 +226,16 @@
   }
 
   // --- The list on the page ---------------------------------------------------------------
-  function item(file) {
+  // A new row; `before` is the row it goes above (the list's first row, kept for a whole
+  // batch, so the newest batch is on top and its files in the order they were chosen).
+  function item(file, before) {
     const li = document.createElement("li");
     li.className = "upload-item";
     li.innerHTML = '<span class="mini"></span><div><div class="name"></div>' +
       '<progress max="100" value="0"></progress><div class="state">Waiting…</div></div>';
     li.querySelector(".name").textContent = file.name || "photo";
     li.querySelector("progress").setAttribute("aria-label", `Upload of ${file.name || "photo"}`);
-    list.prepend(li);
+    list.insertBefore(li, before);
     return li;
   }
 
@@ -275,8 +277,9 @@
 
   function addFiles(files) {
     const choice = visibility.value;
+    const top = list.firstChild;
     for (const file of files) {
-      const li = item(file);
+      const li = item(file, top);
       if (file.size > maxBytes) {
         li.querySelector("progress").remove();
         setState(li, `Too large: ${(file.size / 1048576).toFixed(1)} MB; the limit is ${(maxBytes / 1048576).toFixed(0)} MB.`, "error");
