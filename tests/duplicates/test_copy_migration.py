@@ -5,20 +5,13 @@ search found and the owner dismissed is not."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("duplicates", "0002_fingerprint_checked")]
 AFTER = [("duplicates", "0003_pair_copy")]
-
-
-def migrate(targets):
-    """Migrate to `targets`; the models as the database now has them."""
-    MigrationExecutor(connection).migrate(targets)
-    applied = MigrationExecutor(connection).loader.applied_migrations
-    return MigrationExecutor(connection).loader.project_state(list(applied)).apps
 
 
 def test_pairs_kept_apart_before_record_their_copy():
@@ -41,5 +34,4 @@ def test_pairs_kept_apart_before_record_their_copy():
         assert Pair3.objects.get(pk=kept_apart.pk).copy_id == b.pk
         assert Pair3.objects.get(pk=said_not.pk).copy_id is None
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -7,21 +7,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("effects", "0001_initial")]
 AFTER = [("effects", "0002_variant_sources")]
-
-
-def migrate(targets):
-    """Migrate to `targets`; the models as the database now has them (other apps at their
-    latest migrations)."""
-    MigrationExecutor(connection).migrate(targets)
-    applied = MigrationExecutor(connection).loader.applied_migrations
-    return MigrationExecutor(connection).loader.project_state(list(applied)).apps
 
 
 def test_old_variants_get_their_sources_and_orphans_go_with_their_files():
@@ -42,7 +34,7 @@ def test_old_variants_get_their_sources_and_orphans_go_with_their_files():
             photo=photo, effect="background", spec="background:subject=cat,photo=987654",
             image="photos/1/variants/x-image.jpg", matte="photos/1/variants/x-matte.png",
         )  # fmt: skip
-        leftovers = [Path(settings.MEDIA_ROOT, f.name) for f in (orphan.image, orphan.matte)]
+        leftovers = [Path(settings.MEDIA_ROOT, str(f.name)) for f in (orphan.image, orphan.matte)]
         for path in leftovers:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"pixels of a deleted photo")
@@ -53,5 +45,4 @@ def test_old_variants_get_their_sources_and_orphans_go_with_their_files():
         assert not Variant2.objects.filter(pk=orphan.pk).exists()
         assert not any(path.exists() for path in leftovers)
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
