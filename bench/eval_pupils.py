@@ -45,6 +45,9 @@ DEFAULT_DATASET = ROOT.parent / "shared" / "datasets" / "eye_centres"
 DEFAULT_MODELS = Path(os.environ.get("FOCAL_MODEL_DIR", ROOT / "var" / "models"))
 
 
+INTERPOLATIONS = {cv2.INTER_LINEAR: "bilinear", cv2.INTER_LANCZOS4: "lanczos"}
+
+
 @dataclass(frozen=True)
 class Sample:
     name: str
@@ -148,8 +151,9 @@ def sweep_grid() -> list[EyeRecipe]:
         ((2.3,), (2.8,), (3.0,), (3.2,)),  # iris crop scales
         (False, True),  # mirror
         (0.0, 0.1, 0.2, 0.3),  # conjugate_weight
+        (cv2.INTER_LINEAR, cv2.INTER_LANCZOS4),  # iris_interpolation
     )
-    return [EyeRecipe(o, s, m, conjugate_weight=c) for o, s, m, c in grid]
+    return [EyeRecipe(o, s, m, conjugate_weight=c, iris_interpolation=i) for o, s, m, c, i in grid]
 
 
 def attention_rows(source, samples, found, models, row) -> None:
@@ -280,13 +284,14 @@ def main() -> None:
     results.sort(key=lambda r: r[0], reverse=True)
     print(
         "\nsweep, best on half A first "
-        "(recipe fields: offset, scales, mirror, passes, contour, conjugate)"
+        "(recipe fields: offset, scales, mirror, passes, contour, conjugate, interpolation)"
     )
     print(header + " | ms/img")
     for _, recipe, errors, ms in results:
         label = (
             f"{recipe.pixel_offset} {recipe.iris_crop_scales} {'mirror' if recipe.mirror else '-'}"
             f" {recipe.mesh_passes} {recipe.contour_weight} {recipe.conjugate_weight}"
+            f" {INTERPOLATIONS.get(recipe.iris_interpolation, recipe.iris_interpolation)}"
         )
         row(label, errors, ms)
 

@@ -131,8 +131,11 @@ class Crop:
         image = np.asarray(self.centre) + local[:, :1] * x_axis + local[:, 1:2] * y_axis
         return image.astype(np.float32)
 
-    def pixels(self, image: np.ndarray, size: int) -> np.ndarray:
-        """The crop as a size x size array of the image's dtype (edges replicated)."""
+    def pixels(
+        self, image: np.ndarray, size: int, interpolation: int = cv2.INTER_LINEAR
+    ) -> np.ndarray:
+        """The crop as a size x size array of the image's dtype (edges replicated), sampled
+        with `interpolation` (an OpenCV INTER_ flag)."""
         x_axis, y_axis = self.frame()
         step = self.side / size
         origin = np.zeros(2)
@@ -159,7 +162,7 @@ class Crop:
             image,
             to_source,
             (size, size),
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            flags=interpolation | cv2.WARP_INVERSE_MAP,
             borderMode=cv2.BORDER_REPLICATE,
         )
 
@@ -337,13 +340,18 @@ class FaceModels:
         return np.hstack([xy, z]), score
 
     def iris(
-        self, rgb: np.ndarray, crop: Crop, offset: float = MODEL_PIXEL_OFFSET
+        self,
+        rgb: np.ndarray,
+        crop: Crop,
+        offset: float = MODEL_PIXEL_OFFSET,
+        interpolation: int = cv2.INTER_LINEAR,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Eye contour (71, 2) and iris (5, 2: centre first) points in image pixels.
 
         The model knows one eye: pass the other eye's crop with mirrored=True.
         """
-        pixels = crop.pixels(rgb, IRIS_SIZE).astype(np.float32) * np.float32(1 / 255)
+        pixels = crop.pixels(rgb, IRIS_SIZE, interpolation)
+        pixels = pixels.astype(np.float32) * np.float32(1 / 255)
         contour, iris = self._iris.run_all(pixels[None])
         return (
             crop.to_image(contour.reshape(71, 3), IRIS_SIZE, offset),
