@@ -91,3 +91,14 @@ def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 30) -> 
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up after {timeout} s waiting for {script}")
         time.sleep(0.1)
+
+
+def wait_for_layout(page: Any) -> None:
+    """Wait until every justified grid is laid out for its current width (site.js lays a grid
+    out again 120 ms after its width changes; a click before that may land between tiles)."""
+    wait_until(
+        page,
+        """() => [...document.querySelectorAll('.jgrid')].every(
+          g => !g.clientWidth || !g.children.length
+            || Number(g.dataset.laidOutWidth) === g.clientWidth)""",
+    )

@@ -11,7 +11,7 @@ from gallery import albums
 from gallery.demo import seed
 from gallery.models import Photo
 from tests.browser.checks import small_tap_targets
-from tests.browser.conftest import screenshot, wait_until
+from tests.browser.conftest import screenshot, wait_for_layout, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +47,7 @@ def test_a_long_album_name_does_not_widen_the_photo_page(size, demo, open_page, 
     page = open_page(size, "alice")
     assert page.goto(f"{live_server.url}/photos/{demo['photo'].pk}/").status == 200
     wait_until(page, "() => document.querySelector('#similar .jrow')")  # the strip is laid out
-    page.wait_for_timeout(300)  # and laid out again if its column changed
+    wait_for_layout(page)  # and laid out again if its column changed
     assert page.evaluate(PANEL_FAULTS) == {"wide": 0, "outside": [], "bar": 0}
     # The album menu keeps the whole name at hand, in a title when the option is cut.
     option = page.locator("select[name=album] option").first

@@ -7,7 +7,7 @@ import pytest
 from gallery.demo import seed
 from gallery.models import Album, Photo
 from tests.browser.checks import small_tap_targets
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for_layout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +47,7 @@ def test_select_with_the_mouse_and_shift_then_trash_with_undo(demo, open_page, l
     assert page.evaluate(BAR_FAULTS) == {"wrapped": [], "outside": 0}
     screenshot(page, "selection-760")
     page.set_viewport_size({"width": 1366, "height": 900})
+    wait_for_layout(page)  # tiles move when the grid is laid out again
     page.click(f".tile[data-photo='{ids[3]}'] .tile-link", modifiers=["Shift"])
     assert page.inner_text("#selection-count") == "4"
     assert page.url == live_server.url + "/"  # selecting never opened a photo

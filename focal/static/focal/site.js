@@ -26,6 +26,7 @@
     watchWidth(grid, width);
     if (!items.length) { grid.replaceChildren(); return; }
     if (!width) return;
+    grid.dataset.laidOutWidth = width; // tests wait for it to match the grid's width
     const style = getComputedStyle(grid);
     const target = parseFloat(style.getPropertyValue("--row")) || 200;
     const gap = parseFloat(style.getPropertyValue("--tile-gap")) || 4;
