@@ -11,11 +11,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from focal.auth import AuthenticatedHttpRequest
 from focal.ids import parse_ids
+from focal.redirects import redirect_back
 from gallery import albums, trash, zips
 from gallery.models import Album, Photo, Visibility
 
@@ -96,7 +96,7 @@ def album_add(request: AuthenticatedHttpRequest) -> HttpResponse:
         album = get_object_or_404(Album.objects.owned_by(request.user), pk=chosen[0])
         albums.add_photos(request.user, album, ids)
     messages.success(request, f"Added to “{album.title}”.")
-    return _back(request, album.get_absolute_url())
+    return redirect_back(request, album.get_absolute_url())
 
 
 @login_required
@@ -126,7 +126,7 @@ def trash_restore(request: AuthenticatedHttpRequest) -> HttpResponse:
     messages.success(request, f"Restored {len(back)} photo{'' if len(back) == 1 else 's'}.")
     if len(back) == 1:
         return redirect("gallery:photo", back[0])
-    return _back(request, "/trash/")
+    return redirect_back(request, "/trash/")
 
 
 @login_required
@@ -164,10 +164,3 @@ def _zip_response(photos: list[Photo], name: str) -> StreamingHttpResponse:
 def _undo(ids: list[int]) -> str:
     """Message tags that make the message show an Undo button (base.html)."""
     return "undo " + " ".join(f"photo-{pk}" for pk in ids)
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(fallback)
