@@ -97,9 +97,18 @@ class PhotoQuerySet(models.QuerySet["Photo"]):
         )
 
     def awaiting_review(self) -> PhotoQuerySet:
+        """The review queue: public photos waiting for a moderator, oldest first."""
+        return self.reviewable().filter(moderation=Moderation.PENDING).order_by("created", "id")
+
+    def reviewable(self) -> PhotoQuerySet:
+        """Photos a moderator may approve or reject: public ones waiting for review, and
+        approved ones (still open to a rejection). Not rejected ones: no moderator sees those
+        (visible_to), so none decides on them again; not those in the trash."""
         return self.filter(
-            visibility=Visibility.PUBLIC, moderation=Moderation.PENDING, trashed_at__isnull=True
-        ).order_by("created", "id")
+            visibility=Visibility.PUBLIC,
+            moderation__in=[Moderation.PENDING, Moderation.APPROVED],
+            trashed_at__isnull=True,
+        )
 
 
 class AlbumQuerySet(models.QuerySet["Album"]):

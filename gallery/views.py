@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,12 +18,16 @@ from django.views.decorators.http import require_POST
 
 from focal.auth import AuthenticatedHttpRequest, request_user
 from focal.ids import parse_ids
+from focal.redirects import redirect_back
 from focal.usererror import UserError
 from gallery import actions, browse, files
 from gallery.exif import exif_rows
 from gallery.imaging import CONTENT_TYPES
 from gallery.models import Album, Moderation, Photo, Visibility
 from gallery.uploads import upload_limit_text, upload_too_large
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 # Offered to moderators when rejecting; the owner reads the one chosen (or one written).
 REJECTION_REASONS = (
@@ -77,6 +82,8 @@ def photo_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "back_url": reverse("gallery:home") + ("?show=mine" if mine else ""),
         "exif_rows": exif_rows(photo.exif),
         "photo_albums": list(Album.objects.visible_to(request.user).filter(photos=photo)[:20]),
+        "may_review": _may_review(request.user, photo),
+        "reasons": REJECTION_REASONS,
     }
     return render(request, "gallery/photo.html", context)
 
@@ -176,6 +183,9 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 @require_POST
 def moderation_decide(request: HttpRequest) -> HttpResponse:
+    """Approve or reject, from the review queue or a photo's page. The photo page's form sends
+    `next` (itself): the moderator goes back there while they still see every photo decided
+    on, and to the queue otherwise (someone else's rejected photo is hidden from them)."""
     decision = request.POST.get("decision")
     ids = parse_ids(request.POST.getlist("photo"), name="photo", limit=MAX_DECISIONS)
     if decision not in (Moderation.APPROVED, Moderation.REJECTED) or not ids:
@@ -184,8 +194,29 @@ def moderation_decide(request: HttpRequest) -> HttpResponse:
     note = ""
     if decision == Moderation.REJECTED:
         note = (request.POST.get("note_other") or request.POST.get("note") or "").strip()[:300]
-    photos = Photo.objects.awaiting_review().filter(pk__in=ids)
+    photos = Photo.objects.reviewable().filter(pk__in=ids)
     count = actions.moderate(photos, decision, note=note)
-    verb = "Approved" if decision == Moderation.APPROVED else "Rejected"
-    messages.success(request, f"{verb} {count} photo{'' if count == 1 else 's'}.")
-    return redirect("gallery:moderation")
+    messages.success(request, _decided(decision, count))
+    queue = reverse("gallery:moderation")
+    if Photo.objects.visible_to(request.user).filter(pk__in=ids).count() < len(ids):
+        return redirect(queue)
+    return redirect_back(request, queue)
+
+
+def _decided(decision: str, count: int) -> str:
+    photos = f"{count} photo{'' if count == 1 else 's'}"
+    if decision == Moderation.APPROVED:
+        return f"Approved {photos}."
+    if count == 0:
+        return f"Rejected {photos}."
+    seen = "only its owner sees it now" if count == 1 else "only their owners see them now"
+    return f"Rejected {photos}: {seen}."
+
+
+def _may_review(user: AbstractBaseUser | AnonymousUser, photo: Photo) -> bool:
+    """Whether `user` may approve or reject `photo`: moderation_decide's own rules (the
+    staff_member_required test, then Photo.objects.reviewable()). Owners who are staff too
+    may, as the review queue has always let them."""
+    if not (user.is_active and getattr(user, "is_staff", False)):
+        return False
+    return Photo.objects.reviewable().filter(pk=photo.pk).exists()
