@@ -156,3 +156,9 @@ def test_renaming_a_shared_photo_says_it_goes_back_to_review(login, alice, add_p
         f"/photos/{photo.pk}/update", {"title": "new", "visibility": "private"}, follow=True
     )
     assert "Only you can see it." in quiet.content.decode()
+
+
+def test_the_photo_page_shows_a_message_once(login, alice, add_photo):
+    photo = add_photo(alice, title="old")
+    html = login(alice).post(f"/photos/{photo.pk}/update", {"title": "new"}, follow=True)
+    assert html.content.decode().count("Title saved.") == 1
