@@ -59,6 +59,15 @@ def test_an_approved_photo_offers_the_moderator_reject_only(login, moderator, ap
     assert DECIDE in html and REJECT in html and APPROVE not in html
 
 
+def test_the_decision_comes_before_the_info_only_while_the_photo_waits(
+    login, moderator, pending, approved
+):
+    client = login(moderator)
+    waiting, shared = page(client, pending), page(client, approved)
+    assert waiting.index('id="review"') < waiting.index('id="info"')
+    assert shared.index('id="info"') < shared.index('id="review"')
+
+
 def test_the_owner_bob_and_visitors_get_no_review_controls(login, alice, bob, pending, approved):
     assert DECIDE not in page(login(alice), pending)
     for viewer in (alice, bob, None):
