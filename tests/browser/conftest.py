@@ -67,11 +67,12 @@ def sign_in(page: Any, base: str, username: str, password: str, then: str = "/")
     page.wait_for_url(f"{base}{then}")
 
 
-def screenshot(page: Any, name: str) -> None:
-    """Save a full-page screenshot when FOCAL_SCREENSHOTS names a folder."""
+def screenshot(page: Any, name: str, *, full_page: bool = True) -> None:
+    """Save a screenshot (the full page, or what the window shows) when FOCAL_SCREENSHOTS
+    names a folder."""
     if shots := os.environ.get("FOCAL_SCREENSHOTS"):
         Path(shots).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{shots}/{name}.png", full_page=True)
+        page.screenshot(path=f"{shots}/{name}.png", full_page=full_page)
 
 
 def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 30) -> Any:

@@ -51,7 +51,11 @@ def test_a_moderator_reviews_a_photo_on_its_page(size, waiting, open_page, live_
     assert report.faults == []
     if size == "phone":
         assert small_tap_targets(page, CONTROLS) == []
+    page.evaluate("() => scrollTo(0, 0)")  # a full-page shot draws the sticky bar where it is
     screenshot(page, f"photo-review-{size}")
+    if size == "phone":  # and what the phone shows once scrolled to the decision
+        review.scroll_into_view_if_needed()
+        screenshot(page, "photo-review-phone-scrolled", full_page=False)
 
     page.get_by_role("button", name="Approve", exact=True).click()
     page.wait_for_url(f"**/photos/{first.pk}/")
