@@ -10,7 +10,7 @@ import pytest
 from gallery.demo import seed
 from gallery.models import Moderation, Photo, Visibility
 from tests.browser.checks import check_page, small_tap_targets
-from tests.browser.conftest import screenshot, wait_until
+from tests.browser.conftest import screenshot, wait_for_layout, wait_until
 from tests.browser.test_narrow_layout import PANEL_FAULTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +35,7 @@ def test_a_moderator_reviews_a_photo_on_its_page(size, waiting, open_page, live_
     page = open_page(size, "mod")
     assert page.goto(f"{live_server.url}/photos/{first.pk}/").status == 200
     wait_until(page, "() => document.querySelector('#similar .jrow')")  # the strip is laid out
-    page.wait_for_timeout(300)
+    wait_for_layout(page)  # and laid out again if its column changed
     review = page.locator("#review")
     review.scroll_into_view_if_needed()
     for control in (
