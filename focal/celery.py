@@ -8,7 +8,7 @@ from pathlib import Path
 from celery import Celery
 from celery.signals import task_received, worker_ready, worker_shutdown
 
-from focal.chores import ChoreRunner, chores
+from focal.chores import ChoreRunner, chores, runners
 from focal.leases import RENEW_LEASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "focal.settings")
@@ -36,9 +36,9 @@ _chores: list[ChoreRunner] = []
 
 @worker_ready.connect
 def _start_chores(sender: object, **kwargs: object) -> None:
-    runner = ChoreRunner(chores())
-    runner.start()
-    _chores.append(runner)
+    for runner in runners(chores()):
+        runner.start()
+        _chores.append(runner)
 
 
 @worker_shutdown.connect

@@ -25,19 +25,36 @@ class Chore:
     name: str
     run: Callable[[], object]
     interval: Callable[[], float]  # seconds between runs, read when the runner starts
+    # A slow chore (seconds of work, or waiting for memory) runs on a thread of its own, so it
+    # never holds up the others: job leases must be renewed on time.
+    slow: bool = False
 
 
 def chores() -> list[Chore]:
+    from faces import rescan
     from focal import leases
     from gallery import resumable, trash
 
-    return [
+    found = [
         Chore("remove expired uploads", resumable.remove_expired, resumable.sweep_interval),
         Chore("empty the trash of old photos", trash.purge_expired, trash.purge_interval),
         # Renewing touches only this worker's jobs; sweeps lock the rows they take.
         Chore(leases.RENEW_LEASES, leases.renew_held, leases.interval),
         Chore(leases.SWEEP_LEASES, leases.sweep, leases.interval),
     ]
+    if rescan.interval() > 0:
+        found.append(Chore(RESCAN_FACES, rescan.rescan_some, rescan.interval, slow=True))
+    return found
+
+
+RESCAN_FACES = "find faces with the current detector"
+
+
+def runners(every: list[Chore]) -> list[ChoreRunner]:
+    """One runner for the quick chores, and one for each slow chore."""
+    quick = [chore for chore in every if not chore.slow]
+    groups = ([quick] if quick else []) + [[chore] for chore in every if chore.slow]
+    return [ChoreRunner(group) for group in groups]
 
 
 class ChoreRunner:

@@ -248,6 +248,9 @@ FOCAL_PAGE_SIZE = env_int("FOCAL_PAGE_SIZE", 48, minimum=1)
 FOCAL_ALBUM_PAGE = env_int("FOCAL_ALBUM_PAGE", 1000, minimum=1)  # photos shown on an album page
 # Photos in the trash are deleted for good (files too) this many days after being trashed.
 FOCAL_TRASH_DAYS = env_int("FOCAL_TRASH_DAYS", 30, minimum=1)
+# Workers look for faces again in a few photos the current detector has not seen every this
+# many seconds (faces.rescan; 0: never, leaving it to `manage.py detect_faces`).
+FOCAL_FACES_RESCAN_SECONDS = env_int("FOCAL_FACES_RESCAN_SECONDS", 30, minimum=0)
 # Similar-image index: "auto" is exact (flat) while small and approximate past the threshold.
 FOCAL_INDEX_KIND = env_choice("FOCAL_INDEX_KIND", "auto", ("auto", "flat", "hnsw", "ivf"))
 FOCAL_INDEX_THRESHOLD = env_int("FOCAL_INDEX_THRESHOLD", 20_000, minimum=1)

@@ -23,6 +23,11 @@ from tests.workers import WorkerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The suite's workers do not look for faces again on their own (focal.chores): tests make ready
+# photos without faces, and a chore storing faces for them would race each test's teardown.
+# tests/faces/test_rescan.py runs the chore's function itself.
+os.environ.setdefault("FOCAL_FACES_RESCAN_SECONDS", "0")
+
 
 @pytest.fixture(autouse=True)
 def isolated_media(request, settings, tmp_path):

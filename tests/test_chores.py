@@ -8,7 +8,7 @@ import threading
 import time
 from datetime import timedelta
 
-from focal.chores import Chore, ChoreRunner, chores
+from focal.chores import Chore, ChoreRunner, chores, runners
 from gallery import resumable
 from tests.conftest import wait_for
 
@@ -77,3 +77,22 @@ def test_expired_uploads_are_swept_every_tenth_of_the_expiry_within_bounds(setti
         seconds = amount * {"s": 1, "h": 3600}[unit]
         settings.FOCAL_PARTIAL_UPLOAD_EXPIRY = timedelta(seconds=seconds)
         assert resumable.sweep_interval() == every
+
+
+def test_a_slow_chore_does_not_hold_up_the_others():
+    quick_runs: list[float] = []
+    release = threading.Event()
+    every = [
+        Chore("slow", lambda: release.wait(5), lambda: 0.1, slow=True),
+        Chore("quick", lambda: quick_runs.append(time.monotonic()), lambda: 0.1),
+    ]
+    started = runners(every)
+    assert len(started) == 2
+    for runner in started:
+        runner.start()
+    try:  # the slow one is still waiting, yet the quick one keeps its time
+        wait_for(lambda: len(quick_runs) >= 4, timeout=2, interval=0.02)
+    finally:
+        release.set()
+        for runner in started:
+            runner.stop()
