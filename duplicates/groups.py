@@ -9,8 +9,10 @@ between one owner's photos, and the photos are read through Photo.objects.owned_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q
+from django.utils import timezone
 
 from duplicates.models import Pair
 from gallery.actions import User
@@ -70,9 +72,15 @@ def _largest_files(photos: list[Photo]) -> list[Photo]:
     return [p for p in photos if p.byte_size >= largest * (1 - SAME_SIZE)]
 
 
+def _when(photo: Photo) -> datetime:
+    """When the photo was taken, or else added, to the second (as EXIF gives it): two files
+    added within one second are as old as each other, and the one added first is kept."""
+    return (photo.taken_at or photo.created).replace(microsecond=0)
+
+
 def _oldest(photos: list[Photo]) -> list[Photo]:
-    oldest = min(p.taken_at or p.created for p in photos)
-    return [p for p in photos if (p.taken_at or p.created) == oldest]
+    oldest = min(_when(p) for p in photos)
+    return [p for p in photos if _when(p) == oldest]
 
 
 def _added_first(photos: list[Photo]) -> list[Photo]:
@@ -106,7 +114,10 @@ def why_suggested(photos: list[Photo], keeper: Photo) -> str:
         lambda names, beaten: (
             f"the same pixels as {names} but a larger file ({sizes(beaten)}), so less compressed"
         ),
-        lambda names, _: f"the same pixels and about the same file size as {names}, but older",
+        lambda names, beaten: (
+            f"the same pixels and about the same file size as {names}, "
+            f"but {_older(keeper, beaten, number)}"
+        ),
         lambda names, _: (
             f"the same pixels, about the same file size and the same date as {names}, "
             "but added first"
@@ -121,6 +132,24 @@ def why_suggested(photos: list[Photo], keeper: Photo) -> str:
             clauses.append(say(_photo_numbers([number[p.pk] for p in beaten]), beaten))
         left = kept
     return f"Suggested: {'; '.join(clauses)}."
+
+
+def _older(keeper: Photo, beaten: list[Photo], number: dict[int, int]) -> str:
+    """How `keeper` is older than `beaten`, in words the page lets one check: it shows each
+    photo's day, so a photo of the keeper's day gets the times, to the minute or, when that
+    would not tell them apart, to the second (in the page's time zone)."""
+    day = timezone.localtime(_when(keeper)).date()
+    same_day = [p for p in beaten if timezone.localtime(_when(p)).date() == day]
+    if not same_day:
+        return "older"
+    times = [timezone.localtime(_when(p)) for p in [keeper, *same_day]]
+    clock = "%H:%M" if len({t.strftime("%H:%M") for t in times}) == len(times) else "%H:%M:%S"
+    mine, theirs = times[0].strftime(clock), _and([t.strftime(clock) for t in times[1:]])
+    if len(same_day) == len(beaten):
+        return f"earlier on the same day ({mine} against {theirs})"
+    older = _photo_numbers([number[p.pk] for p in beaten if p not in same_day])
+    same = _photo_numbers([number[p.pk] for p in same_day])
+    return f"older than {older} and earlier on the same day as {same} ({mine} against {theirs})"
 
 
 def _and(items: list[str]) -> str:
@@ -180,7 +209,7 @@ def groups_of(user: User) -> list[Group]:
     for key, group_photos in members.items():
         if len(group_photos) < 2 or key not in inside:
             continue
-        group_photos.sort(key=lambda p: (p.taken_at or p.created, p.pk))
+        group_photos.sort(key=lambda p: (_when(p), p.pk))
         groups.append(
             Group(
                 group_photos,

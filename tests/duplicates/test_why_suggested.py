@@ -64,3 +64,47 @@ def test_the_date_taken_counts_before_the_date_added():
     taken_early.taken_at = DAY.replace(year=2020)
     assert suggested_keeper([photo(1), taken_early]) == taken_early
     assert reason(photo(1), taken_early).endswith("as photo 1, but older.")
+
+
+def at(pk: int, hour: int, minute: int, second: int = 0, day: int = 1) -> Photo:
+    shot = photo(pk, day=day)
+    shot.created = DAY.replace(day=day, hour=hour, minute=minute, second=second)
+    return shot
+
+
+def test_on_the_same_day_it_gives_the_times_the_page_does_not_show():
+    # The page shows only the day: "older" alone would not say which of two photos that day.
+    assert reason(at(1, 10, 2), at(2, 10, 5)) == (
+        "Suggested: the same pixels and about the same file size as photo 2, "
+        "but earlier on the same day (10:02 against 10:05)."
+    )
+    # A burst within one minute is told apart by the seconds.
+    assert reason(at(1, 10, 2, 40), at(2, 10, 2, 12), at(3, 10, 3)).endswith(
+        "as photos 1 and 3, but earlier on the same day (10:02:12 against 10:02:40 and 10:03:00)."
+    )
+    # Only the photos of the same day need the time.
+    assert reason(at(1, 9, 0, day=3), at(2, 10, 2), at(3, 10, 5)).endswith(
+        "as photos 1 and 3, but older than photo 1 and earlier on the same day as photo 3 "
+        "(10:02 against 10:05)."
+    )
+
+
+def test_the_day_is_the_one_the_page_shows(settings):
+    # 23:30 UTC on 1 May is already 2 May in Berlin, where the page shows both on 2 May.
+    settings.TIME_ZONE = "Europe/Berlin"
+    assert reason(at(1, 23, 30), at(2, 6, 0, day=2)).endswith(
+        "as photo 2, but earlier on the same day (01:30 against 08:00)."
+    )
+    settings.TIME_ZONE = "UTC"
+    assert reason(at(1, 23, 30), at(2, 6, 0, day=2)).endswith("as photo 2, but older.")
+
+
+def test_files_added_within_one_second_are_as_old_as_each_other():
+    # Their times would read alike: the one added first is kept, and the reason says so.
+    first, second = at(1, 10, 2, 12), at(2, 10, 2, 12)
+    first.created, second.created = (
+        first.created.replace(microsecond=900_000),
+        second.created.replace(microsecond=100_000),
+    )
+    assert suggested_keeper([first, second]) == first
+    assert reason(first, second).endswith("the same date as photo 2, but added first.")
