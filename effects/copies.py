@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from duplicates.resolving import keep_apart
 from effects.models import Variant
 from effects.registry import EFFECTS
+from effects.spec import parse_canonical
 from focal.usererror import UserError
 from gallery import files
 from gallery.actions import AddedPhoto, PermissionDenied, User, add_photo, set_visibility
@@ -44,9 +45,12 @@ class VariantFileGone(UserError):
 
 
 def copy_title(variant: Variant) -> str:
-    """The original's title and what the effect did: "Beach (faces hidden)"."""
+    """The original's title and what the effect did, in the words of the effects table:
+    "Beach (faces blurred)", "Beach (portrait)"."""
     effect = EFFECTS.get(variant.effect)
-    suffix = f" {effect.copy_suffix}" if effect else " (effect)"
+    suffix = (
+        f" {effect.copy_suffix(parse_canonical(variant.spec).params)}" if effect else " (effect)"
+    )
     return variant.photo.display_title[: TITLE_LENGTH - len(suffix)].rstrip() + suffix
 
 

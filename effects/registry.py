@@ -79,12 +79,19 @@ class Effect:
     one_of: tuple[str, ...] = ()
     one_of_reason: str = ""  # what to say when not exactly one of them is given
     needs: frozenset[str] = frozenset()
-    # How the title of a photo saved from a variant names the effect: "Beach (faces hidden)".
+    # How the title of a photo saved from a variant names the effect, "Beach (eyes moved)"
+    # (else by its title); "{field}" stands for how that field describes its value, so the
+    # words can name the style: "faces {style}" gives "Beach (faces blurred)".
     copy_words: str = ""
 
-    @property
-    def copy_suffix(self) -> str:
-        return f"({self.copy_words or self.title.lower()})"
+    def copy_suffix(self, params: Mapping[str, Any]) -> str:
+        """What a copy's title adds for a variant with these (parsed) parameters."""
+        described = {
+            f.name: f.describe(params[f.name], "")
+            for f in self.fields
+            if params.get(f.name) is not None
+        }
+        return f"({(self.copy_words or self.title.lower()).format_map(described)})"
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -264,7 +271,8 @@ HIDE_STYLE = choice(
     "style",
     HIDE_STYLES,
     "blur",
-    words={"blur": "blurred", "pixelate": "pixelated", "emoji": "emoji"},
+    # How the faces were hidden: a variant's label and a copy's title ("faces {style}").
+    words={"blur": "blurred", "pixelate": "pixelated", "emoji": "hidden by emoji"},
 )
 HIDE_WHICH = words_or_ids(
     "faces",
@@ -330,7 +338,7 @@ EFFECTS: dict[str, Effect] = {
             (HIDE_STYLE, HIDE_WHICH),
             _hide_faces,
             needs=_FACES,
-            copy_words="faces hidden",
+            copy_words="faces {style}",
         ),
     )
 }

@@ -123,7 +123,7 @@ def test_sharing_a_copy_with_the_faces_hidden_keeps_the_photo_private(
     link.wait_for()
     assert page.evaluate(IN_VIEW, "offer-status")
     copy = Photo.objects.exclude(pk=photo.pk).get()
-    assert link.inner_text() == "Astronaut (faces hidden)"
+    assert link.inner_text() == "Astronaut (faces blurred)"
     assert (copy.owner_id, copy.visibility, copy.moderation) == (
         photo.owner_id,
         "public",

@@ -79,7 +79,7 @@ def test_the_copy_has_the_variants_pixels_and_none_of_the_originals_metadata(ali
     assert not added.duplicate and copy.pk != photo.pk and copy.sha256 != photo.sha256
     assert (copy.owner, copy.title, copy.visibility) == (
         alice,
-        "Astronaut (faces hidden)",
+        "Astronaut (faces blurred)",
         "private",
     )
     variant_file = files.media_path(str(variant.image.name))
@@ -112,7 +112,7 @@ def test_a_public_copy_waits_for_review_and_the_original_stays_private(api, alic
     assert response.status_code == 201, response.json()
     body = response.json()
     copy = Photo.objects.get(pk=body["id"])
-    assert body["title"] == "Beach (faces hidden)" and body["duplicate"] is False
+    assert body["title"] == "Beach (faces blurred)" and body["duplicate"] is False
     assert (copy.visibility, copy.moderation) == ("public", Moderation.PENDING)
     assert body["page_url"].endswith(f"/photos/{copy.pk}/")
     assert not Photo.objects.visible_to(bob).filter(pk=copy.pk).exists()  # until approved
@@ -215,7 +215,7 @@ def test_the_page_form_saves_the_copy_and_opens_it(login, alice, ready):
     copy = Photo.objects.exclude(pk=ready.photo_id).get()
     assert response.status_code == 302 and response["Location"] == copy.get_absolute_url()
     page = client.get(response["Location"]).content.decode()
-    assert "Saved as a new photo, “Beach (faces hidden)”." in page
+    assert "Saved as a new photo, “Beach (faces blurred)”." in page
     assert "Everyone will see it once a moderator approves it." in page
     assert copy.visibility == "public" and copy.moderation == Moderation.PENDING
 
@@ -247,25 +247,31 @@ def test_only_the_owner_sees_the_button_and_only_on_ready_variants(login, alice,
 
 
 @pytest.mark.parametrize(
-    ("effect", "suffix"),
+    ("spec", "suffix"),
     [
-        ("hide_faces", "(faces hidden)"),
-        ("portrait", "(portrait)"),
-        ("gaze", "(eyes moved)"),
-        ("background", "(new background)"),
-        ("cutout", "(cut-out)"),
+        ("hide_faces:style=blur,faces=all", "(faces blurred)"),
+        ("hide_faces:style=pixelate,faces=others", "(faces pixelated)"),
+        ("hide_faces:style=emoji,faces=all", "(faces hidden by emoji)"),
+        ("portrait:subject=auto,blur=50,bokeh=gaussian", "(portrait)"),
+        ("gaze:direction=left,strength=50", "(eyes moved)"),
+        ("background:subject=auto,color=#00ff00", "(new background)"),
+        ("cutout:subject=auto", "(cut-out)"),
     ],
 )
-def test_the_copy_is_named_after_the_effect(alice, add_photo, effect, suffix):
+def test_the_copy_is_named_after_the_effect_and_its_style(alice, add_photo, spec, suffix):
     photo = add_photo(alice, title="Harbour")
-    assert copy_title(Variant(photo=photo, effect=effect)) == f"Harbour {suffix}"
+    variant = Variant(photo=photo, effect=spec.split(":")[0], spec=spec)
+    assert copy_title(variant) == f"Harbour {suffix}"
 
 
 def test_a_long_title_keeps_the_effects_name(alice, add_photo):
     photo = add_photo(alice, title="x" * 200)
-    title = copy_title(Variant(photo=photo, effect="hide_faces"))
-    assert len(title) == 200 and title.endswith(" (faces hidden)")
+    title = copy_title(variant_of(photo))
+    assert len(title) == 200 and title.endswith(" (faces blurred)")
     untitled = add_photo(alice, seed=3, title="")
     Photo.objects.filter(pk=untitled.pk).update(title="")
     untitled.refresh_from_db()
-    assert copy_title(Variant(photo=untitled, effect="portrait")) == "Untitled (portrait)"
+    portrait = Variant(
+        photo=untitled, effect="portrait", spec="portrait:subject=auto,blur=50,bokeh=gaussian"
+    )
+    assert copy_title(portrait) == "Untitled (portrait)"
