@@ -99,6 +99,68 @@ def test_the_selection_bar_and_its_album_menu_fit_the_window(width, demo, open_p
     screenshot(page, f"selection-long-album-{width}")
 
 
+# The bar's shown controls that do not share one row with the rest, and its actions' names.
+BAR_ROWS = """() => {
+  const shown = [...document.querySelectorAll(
+    '#selection-bar > *, #selection-bar > .selection-menu-wrap > button')]
+    .filter(el => el.getBoundingClientRect().width > 0 && !el.matches('.selection-menu-wrap'))
+    .map(el => el.getBoundingClientRect());
+  const top = Math.max(...shown.map(r => r.top)), bottom = Math.min(...shown.map(r => r.bottom));
+  return top < bottom;
+}"""
+ALBUM_ACTIONS = {"Remove from album", "Make cover", "Who sees them", "Download", "Move to trash"}
+
+
+@pytest.mark.parametrize("width", [320, 390, 1366])
+def test_the_album_pages_selection_bar_is_one_row_with_every_action_at_hand(
+    width, demo, open_page, live_server
+):
+    alice = demo["users"]["alice"]
+    mine = Photo.objects.filter(owner=alice).order_by("-shot_at")
+    album = albums.create_album(alice, "Walks", [p.pk for p in mine[4:16]])
+    page = open_page("desktop" if width > 1000 else "phone", "alice")
+    page.set_viewport_size({"width": width, "height": 900 if width > 1000 else 720})
+    page.goto(f"{live_server.url}/albums/{album.pk}/")
+    wait_for_layout(page)  # a click before the grid is laid out may land between tiles
+    ids = page.eval_on_selector_all(".tile[data-mine]", "ts => ts.map(t => t.dataset.photo)")
+    page.locator(f".tile[data-photo='{ids[0]}'] .tile-check").click(force=True)
+    for photo in ids[1:10]:
+        page.click(f".tile[data-photo='{photo}'] .tile-link")
+    assert page.inner_text("#selection-count") == "10"  # two digits: the widest count likely
+    assert page.evaluate(BAR_ROWS), "the selection bar wraps to a second row"
+    assert page.evaluate(OUTSIDE, "#selection-bar > *, #selection-bar button") == []
+    if width < 1000:
+        bar = "#selection-bar > button, #selection-bar > .selection-menu-wrap > button"
+        assert small_tap_targets(page, bar) == []
+    screenshot(page, f"album-selection-{width}", full_page=False)  # the bar where it sits
+    # Every action is on the bar or in one of its menus, by name (icons alone on a phone).
+    bar = page.locator("#selection-bar")
+    at_hand = {name for name in ALBUM_ACTIONS if bar.get_by_role("button", name=name).is_visible()}
+    for opener in bar.locator("[data-menu]").all():
+        if not opener.is_visible():
+            continue
+        opener.click()
+        for name in ALBUM_ACTIONS - at_hand:
+            if bar.get_by_role("button", name=name).is_visible():
+                at_hand.add(name)
+                assert page.evaluate(OUTSIDE, f"#{opener.get_attribute('data-menu')} *") == []
+                if width < 1000:
+                    screenshot(page, f"album-selection-menu-{width}", full_page=False)
+        opener.click()
+    assert at_hand == ALBUM_ACTIONS
+    # Make cover from wherever it is: the menu's copy does what the bar's button does.
+    for photo in [ids[0], *ids[2:10]]:
+        page.click(f".tile[data-photo='{photo}'] .tile-link")
+    assert page.inner_text("#selection-count") == "1"
+    cover = bar.get_by_role("button", name="Make cover")
+    if not cover.is_visible():
+        bar.get_by_role("button", name="This album").click()
+    cover.click()
+    page.locator("#toast", has_text="now the album's cover").wait_for()
+    album.refresh_from_db()
+    assert album.cover_id == int(ids[1])
+
+
 def test_day_headings_on_a_phone_name_the_month_instead_of_being_cut(demo, open_page, live_server):
     page = open_page("phone")  # a visitor: days of one or two photos, narrow headings
     page.goto(live_server.url + "/")
