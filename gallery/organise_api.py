@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -63,17 +63,33 @@ class BulkSerializer(IdsSerializer):
         return data
 
 
+class ReachSerializer(serializers.Serializer[albums.Reach]):
+    """What others see of a shared album (gallery.albums.Reach), as its page tells the owner."""
+
+    seen = serializers.IntegerField(help_text="Photos others see.")
+    total = serializers.IntegerField(help_text="Photos in the album, out of the trash.")
+    private = serializers.IntegerField(help_text="Hidden from others: private.")
+    pending = serializers.IntegerField(help_text="Hidden from others: waiting for review.")
+    rejected = serializers.IntegerField(help_text="Hidden from others: rejected.")
+    sentence = serializers.CharField(help_text="The page's words for it (empty when no photos).")
+
+
 class AlbumSerializer(AbsoluteUrls, serializers.ModelSerializer[Album]):
     owner = serializers.CharField(source="owner.get_username", read_only=True)
     count = serializers.SerializerMethodField(help_text="Photos in it that you may see.")
     cover_url = serializers.SerializerMethodField()
     page_url = serializers.SerializerMethodField()
+    others_see = serializers.SerializerMethodField(
+        help_text="For the owner of a shared album: how many of its photos others see, and "
+        "why the rest are hidden. null for anyone else, and while the album is private."
+    )
 
     class Meta:
         model = Album
         fields = ["id", "title", "visibility", "owner", "count", "cover_url", "page_url",
-                  "created", "updated"]  # fmt: skip
-        read_only_fields = ["id", "owner", "count", "cover_url", "page_url", "created", "updated"]
+                  "others_see", "created", "updated"]  # fmt: skip
+        read_only_fields = ["id", "owner", "count", "cover_url", "page_url", "others_see",
+                            "created", "updated"]  # fmt: skip
 
     def _user(self) -> Any:
         return self.context["request"].user
@@ -87,6 +103,13 @@ class AlbumSerializer(AbsoluteUrls, serializers.ModelSerializer[Album]):
 
     def get_page_url(self, album: Album) -> str | None:
         return self._absolute(album.get_absolute_url())
+
+    @extend_schema_field(ReachSerializer(allow_null=True))
+    def get_others_see(self, album: Album) -> dict[str, Any] | None:
+        # The page's rule (organise_views.album_page): only the owner, only once shared.
+        if album.owner_id != self._user().pk or album.visibility != Visibility.PUBLIC:
+            return None
+        return ReachSerializer(albums.reach(album)).data  # sentence() is called by DRF
 
 
 def _bulk_schema() -> dict[str, Any]:

@@ -185,6 +185,39 @@ def test_the_owner_is_told_why_each_hidden_photo_is_hidden(login, alice, ready):
     assert "Others see all 4 photos." in page and "Others see 4 of" not in page
 
 
+def test_the_api_tells_the_owner_what_others_see_as_the_page_does(api, alice, bob, ready):
+    photos = [
+        ready(alice, 1, visibility="public", moderation="approved"),
+        ready(alice, 2),
+        ready(alice, 3),
+        ready(alice, 4, visibility="public"),
+    ]
+    client = api(alice)
+    made = client.post(
+        "/api/albums/", {"title": "Trip", "ids": [p.pk for p in photos]}, format="json"
+    ).json()
+    url = f"/api/albums/{made['id']}/"
+    # Private, others see nothing of it: as on the page, there is nothing to count.
+    assert made["others_see"] is None and client.get(url).json()["others_see"] is None
+    shared = client.patch(url, {"visibility": "public"}, format="json").json()
+    expected = {
+        "seen": 1,
+        "total": 4,
+        "private": 2,
+        "pending": 1,
+        "rejected": 0,
+        "sentence": "Others see 1 of 4 photos: of the other 3, "
+        "2 are private and 1 is waiting for review.",
+    }
+    assert shared["others_see"] == expected
+    assert client.get(url).json()["others_see"] == expected
+    assert client.get("/api/albums/").json()["results"][0]["others_see"] == expected
+    # Visitors get what they see (count, photos) and nothing about the photos they do not.
+    for visitor in (api(bob), api()):
+        body = visitor.get(url).json()
+        assert body["others_see"] is None and body["count"] == 1
+
+
 def test_visitors_are_told_there_is_nothing_they_may_see_not_that_it_is_empty(
     login, alice, bob, ready
 ):
