@@ -22,7 +22,6 @@ from search.text import TextQuery, parse_text_query
 from search.wording import similarity_word
 
 PAGE_RESULTS = 60
-SAME_SUBJECT = "Same subject"  # the label of a verified object match
 
 
 def similar_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -108,7 +107,7 @@ def _search_by_image(request: HttpRequest) -> dict[str, object]:
     same = queries.similar_to_image(query, request.user, PAGE_RESULTS, "object")
     colour = queries.similar_to_image(query, request.user, PAGE_RESULTS + len(same), "colour")
     found: dict[str, object] = {
-        "same_subject": [Result(m.photo, SAME_SUBJECT) for m in same],
+        "same_subject": [m.photo for m in same],  # the heading names the match; no labels
         **by_likeness(queries.excluding(colour, same, PAGE_RESULTS)),
         "query_thumb": "data:image/jpeg;base64,"
         + base64.b64encode(encode_image(query.thumbnail, "JPEG", quality=80)).decode(),

@@ -141,7 +141,10 @@ def test_the_search_page_shows_both_for_an_image(client, alice, ready):
     coffee = ready(alice, images.sample_jpeg("coffee"))
     client.force_login(alice)
     query = SimpleUploadedFile("q.jpg", transformed("chelsea"), "image/jpeg")
-    html = client.post("/search/", {"image": query}).content.decode()
+    response = client.post("/search/", {"image": query})
+    # The page lists the photos themselves: the heading names the match, no tile carries a label.
+    assert response.context["same_subject"] == [original]
+    html = response.content.decode()
     same = html[html.index('id="same-subject"') : html.index("Similar colours")]
     assert f"/photos/{original.pk}/" in same
     assert "tile-label" not in same  # the heading says it; no "Same subject" on every tile
